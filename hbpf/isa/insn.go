@@ -72,8 +72,9 @@ func (in *Insn) WrittenReg() int {
 
 // Program is a sequence of decoded instructions with explicit slot indexing.
 type Program struct {
-	Name  string // program or section name, if known
-	Insns []Insn
+	Name    string // program (function) name, if known
+	Section string // ELF section, e.g. "xdp"; empty for raw bytecode
+	Insns   []Insn
 
 	slotIndex []int32 // slot → index into Insns; -1 for the second slot of lddw
 }
