@@ -169,7 +169,9 @@ func (p *Program) resolve() error {
 		case in.Op == OpCallLocal:
 			rel = in.Imm
 		case in.Op == OpLddw && in.Src == PseudoFunc:
-			rel = int64(int32(in.Imm))
+			// The kernel resolves the callee as slot + imm + 1 (verifier
+			// add_subprog), i.e. relative to the lddw's second slot.
+			rel = int64(int32(in.Imm)) - 1
 		default:
 			in.Target = -1
 			continue
