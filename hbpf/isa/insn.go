@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 )
 
@@ -74,7 +75,10 @@ func (in *Insn) WrittenReg() int {
 type Program struct {
 	Name    string // program (function) name, if known
 	Section string // ELF section, e.g. "xdp"; empty for raw bytecode
-	Insns   []Insn
+	// Type is the program type the ELF section implies (ebpf.XDP is what hbpf
+	// simulates); ebpf.UnspecifiedProgram for raw bytecode.
+	Type  ebpf.ProgramType
+	Insns []Insn
 
 	slotIndex []int32 // slot → index into Insns; -1 for the second slot of lddw
 }
