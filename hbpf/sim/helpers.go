@@ -1,0 +1,478 @@
+package sim
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+
+	"github.com/hbpf/hbpf/hbpf/sim/maps"
+	"github.com/hbpf/hbpf/hbpf/sim/timing"
+)
+
+// Errno values returned by helpers, negated as the kernel does.
+const (
+	errEINVAL = 22
+	errENOENT = 2
+	errEAGAIN = 11
+	errEACCES = 13
+)
+
+func neg(errno int64) uint64 { return uint64(-errno) }
+
+// progArray is implemented by PROG_ARRAY maps.
+type progArray interface {
+	ProgAt(index uint32) (int, bool)
+}
+
+// ringBuffer is implemented by RINGBUF maps.
+type ringBuffer interface {
+	Reserve(size uint32) (int, bool)
+	Submit(off int) bool
+	Discard(off int) bool
+	Output(data []byte) bool
+}
+
+// Helpers lists the helpers the simulator implements (in XDP mode).
+var Helpers = []asm.BuiltinFunc{
+	asm.FnMapLookupElem, asm.FnMapUpdateElem, asm.FnMapDeleteElem, asm.FnKtimeGetNs, asm.FnTracePrintk,
+	asm.FnGetPrandomU32, asm.FnGetSmpProcessorId, asm.FnTailCall, asm.FnRedirect, asm.FnCsumDiff,
+	asm.FnXdpAdjustHead, asm.FnRedirectMap, asm.FnXdpAdjustMeta, asm.FnXdpAdjustTail, asm.FnKtimeGetBootNs,
+	asm.FnRingbufOutput, asm.FnRingbufReserve, asm.FnRingbufSubmit, asm.FnRingbufDiscard,
+	asm.FnXdpGetBuffLen, asm.FnXdpLoadBytes, asm.FnXdpStoreBytes,
+}
+
+// call executes helper id. It returns false after a trap.
+func (m *Machine) call(id int32) bool {
+	regs := &m.regs
+	a := [5]uint64{regs[1], regs[2], regs[3], regs[4], regs[5]}
+	fn := asm.BuiltinFunc(id)
+	var (
+		ret  uint64
+		n    int // variable operand size for the latency
+		ok   = true
+		prof = m.prof
+	)
+	if m.cfg.Conformance {
+		if id != 5 {
+			m.trap(CauseUnknownHelper, 0, 0, "helper %d: in conformance mode only helper 5 (unwind) exists", id)
+			return false
+		}
+		// bpf_conformance's plugin convention (uBPF "unwind"): returns its
+		// argument; a zero return ends the program with r0 = 0.
+		ret = a[0]
+		m.stop = ret == 0
+		m.finishCall(id, a, ret, prof.HelperCycles(fn, 0))
+		return true
+	}
+	switch fn {
+	case asm.FnMapLookupElem:
+		mp, idx, good := m.mapArg(a[0])
+		if !good {
+			return m.badMap(fn, a[0])
+		}
+		ks := mp.Spec().KeySize
+		key := m.slice(a[1], uint64(ks))
+		if key == nil {
+			return m.badPtr(fn, "key", a[1], uint64(ks))
+		}
+		n = int(ks)
+		if _, isProg := mp.(progArray); isProg {
+			m.trap(CauseHelperArg, a[0], 0, "%s on prog array %s: programs cannot look up prog arrays", timing.HelperName(fn), mp.Spec().Name)
+			return false
+		}
+		if slot := mp.Lookup(key); slot >= 0 {
+			ret = Pointer(RegionMap0+idx, uint32(slot)*mp.Spec().ValueSize)
+		}
+	case asm.FnMapUpdateElem:
+		mp, _, good := m.mapArg(a[0])
+		if !good {
+			return m.badMap(fn, a[0])
+		}
+		s := mp.Spec()
+		key := m.slice(a[1], uint64(s.KeySize))
+		if key == nil {
+			return m.badPtr(fn, "key", a[1], uint64(s.KeySize))
+		}
+		val := m.slice(a[2], uint64(s.ValueSize))
+		if val == nil {
+			return m.badPtr(fn, "value", a[2], uint64(s.ValueSize))
+		}
+		n = int(s.KeySize)
+		if s.ReadOnly {
+			ret = neg(errEACCES)
+		} else if err := mp.Update(key, val, a[3]); err != nil {
+			ret = uint64(maps.Errno(err))
+		}
+	case asm.FnMapDeleteElem:
+		mp, _, good := m.mapArg(a[0])
+		if !good {
+			return m.badMap(fn, a[0])
+		}
+		s := mp.Spec()
+		key := m.slice(a[1], uint64(s.KeySize))
+		if key == nil {
+			return m.badPtr(fn, "key", a[1], uint64(s.KeySize))
+		}
+		n = int(s.KeySize)
+		if s.ReadOnly {
+			ret = neg(errEACCES)
+		} else if err := mp.Delete(key); err != nil {
+			ret = uint64(maps.Errno(err))
+		}
+	case asm.FnKtimeGetNs, asm.FnKtimeGetBootNs:
+		ret = uint64(float64(m.clock+m.cycles) * 1000 / m.cfg.ClockMHz)
+	case asm.FnGetPrandomU32:
+		// xorshift32: three shift-xor stages, as cheap in hardware as an LFSR.
+		x := m.rng
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		m.rng = x
+		ret = uint64(x)
+	case asm.FnGetSmpProcessorId:
+		ret = 0
+	case asm.FnTracePrintk:
+		s, good := m.printk(a)
+		if !good {
+			return false
+		}
+		n = len(s)
+		ret = uint64(len(s))
+	case asm.FnRedirect:
+		m.redir = Redirect{Helper: "bpf_redirect", Key: uint32(a[0]), Target: uint32(a[0]), Flags: a[1], Present: true}
+		ret = XDPRedirect
+		if a[1] != 0 { // only BPF_F_INGRESS is defined, and not for XDP
+			ret, m.redir = XDPAborted, Redirect{}
+		}
+	case asm.FnRedirectMap:
+		mp, _, good := m.mapArg(a[0])
+		if !good {
+			return m.badMap(fn, a[0])
+		}
+		rd, isRd := mp.(maps.Redirector)
+		if !isRd {
+			m.trap(CauseHelperArg, a[0], 0, "%s: map %s is a %s, not a devmap, cpumap or xskmap", timing.HelperName(fn), mp.Spec().Name, mp.Spec().Type)
+			return false
+		}
+		n = 4
+		if t, found := rd.Target(uint32(a[1])); found {
+			m.redir = Redirect{Helper: "bpf_redirect_map", Map: mp.Spec().Name, Key: uint32(a[1]), Target: t, Flags: a[2], Present: true}
+			ret = XDPRedirect
+		} else {
+			ret = a[2] & 3 // the lower bits of flags are the fallback action
+		}
+	case asm.FnTailCall:
+		return m.tailCall(fn, a)
+	case asm.FnCsumDiff:
+		from, to := a[0], a[2]
+		fs, ts := a[1], a[3]
+		if fs%4 != 0 || ts%4 != 0 || fs+ts > 512 {
+			ret = neg(errEINVAL)
+			break
+		}
+		var fb, tb []byte
+		if fs > 0 {
+			if fb = m.slice(from, fs); fb == nil {
+				return m.badPtr(fn, "from", from, fs)
+			}
+		}
+		if ts > 0 {
+			if tb = m.slice(to, ts); tb == nil {
+				return m.badPtr(fn, "to", to, ts)
+			}
+		}
+		n = int(fs + ts)
+		ret = csumDiff(fb, tb, uint32(a[4]))
+	case asm.FnXdpAdjustHead:
+		ret = m.adjustHead(int64(int32(a[1])))
+	case asm.FnXdpAdjustMeta:
+		ret = m.adjustMeta(int64(int32(a[1])))
+	case asm.FnXdpAdjustTail:
+		ret = m.adjustTail(int64(int32(a[1])))
+	case asm.FnXdpGetBuffLen:
+		ret = uint64(m.ctx.end - m.ctx.data)
+	case asm.FnXdpLoadBytes, asm.FnXdpStoreBytes:
+		off, buf, ln := a[1], a[2], a[3]
+		data := m.pkt[m.ctx.data:m.ctx.end]
+		if off > uint64(len(data)) || ln > uint64(len(data))-off || ln == 0 {
+			ret = neg(errEINVAL)
+			break
+		}
+		n = int(ln)
+		if fn == asm.FnXdpLoadBytes {
+			b := m.wslice(buf, ln)
+			if b == nil {
+				return m.badPtr(fn, "buf", buf, ln)
+			}
+			copy(b, data[off:off+ln])
+		} else {
+			b := m.slice(buf, ln)
+			if b == nil {
+				return m.badPtr(fn, "buf", buf, ln)
+			}
+			copy(data[off:off+ln], b)
+		}
+	case asm.FnRingbufOutput, asm.FnRingbufReserve:
+		mp, idx, good := m.mapArg(a[0])
+		if !good {
+			return m.badMap(fn, a[0])
+		}
+		rb, isRb := mp.(ringBuffer)
+		if !isRb {
+			m.trap(CauseHelperArg, a[0], 0, "%s: map %s is a %s, not a ring buffer", timing.HelperName(fn), mp.Spec().Name, mp.Spec().Type)
+			return false
+		}
+		if fn == asm.FnRingbufOutput {
+			data := m.slice(a[1], a[2])
+			if data == nil && a[2] > 0 {
+				return m.badPtr(fn, "data", a[1], a[2])
+			}
+			n = len(data)
+			if !rb.Output(data) {
+				ret = neg(errEAGAIN)
+			}
+		} else if off, good := rb.Reserve(uint32(a[1])); good {
+			ret = Pointer(RegionMap0+idx, uint32(off))
+		}
+	case asm.FnRingbufSubmit, asm.FnRingbufDiscard:
+		r := int(a[0] >> 32)
+		if r < RegionMap0 || r-RegionMap0 >= len(m.Maps) {
+			return m.badPtr(fn, "record", a[0], 0)
+		}
+		rb, isRb := m.Maps[r-RegionMap0].(ringBuffer)
+		var good bool
+		if isRb && fn == asm.FnRingbufSubmit {
+			good = rb.Submit(int(uint32(a[0])))
+		} else if isRb {
+			good = rb.Discard(int(uint32(a[0])))
+		}
+		if !good {
+			m.trap(CauseHelperArg, a[0], 0, "%s: 0x%x is not a reserved ring-buffer record", timing.HelperName(fn), a[0])
+			return false
+		}
+	default:
+		m.trap(CauseUnknownHelper, 0, 0, "helper %d (%s) is not implemented by the simulator", id, HelperName(id))
+		return false
+	}
+	if !ok {
+		return false
+	}
+	m.finishCall(id, a, ret, prof.HelperCycles(fn, n))
+	return true
+}
+
+// HelperName returns the kernel name of helper id ("bpf_map_lookup_elem"), or "unknown".
+func HelperName(id int32) string {
+	s := asm.BuiltinFunc(id).String()
+	if strings.HasPrefix(s, "BuiltinFunc(") {
+		return "unknown"
+	}
+	return timing.HelperName(asm.BuiltinFunc(id))
+}
+
+func (m *Machine) finishCall(id int32, a [5]uint64, ret uint64, latency int) {
+	m.regs[0] = ret
+	m.cycles += uint64(latency)
+	if m.cfg.Trace != nil {
+		m.rec.Helper, m.rec.Args, m.rec.Ret = id, a, ret
+	}
+}
+
+// mapArg resolves a map handle (from lddw with a map fd).
+func (m *Machine) mapArg(h uint64) (maps.Map, int, bool) {
+	if h>>32 != RegionMapFD || uint32(h) >= uint32(len(m.Maps)) {
+		return nil, 0, false
+	}
+	i := int(uint32(h))
+	return m.Maps[i], i, true
+}
+
+func (m *Machine) badMap(fn asm.BuiltinFunc, h uint64) bool {
+	m.trap(CauseHelperArg, h, 0, "%s: argument 1 (0x%x) is not a map handle", timing.HelperName(fn), h)
+	return false
+}
+
+func (m *Machine) badPtr(fn asm.BuiltinFunc, what string, addr, n uint64) bool {
+	m.trap(CauseHelperArg, addr, int(n), "%s: %s pointer %s does not hold %d bytes", timing.HelperName(fn), what, m.describe(addr), n)
+	return false
+}
+
+func (m *Machine) tailCall(fn asm.BuiltinFunc, a [5]uint64) bool {
+	mp, _, good := m.mapArg(a[1])
+	if !good {
+		return m.badMap(fn, a[1])
+	}
+	pa, isPA := mp.(progArray)
+	if !isPA || mp.Spec().Type != ebpf.ProgramArray {
+		m.trap(CauseHelperArg, a[1], 0, "bpf_tail_call: map %s is a %s, not a prog array", mp.Spec().Name, mp.Spec().Type)
+		return false
+	}
+	lat := m.prof.HelperCycles(fn, 0)
+	prog, found := pa.ProgAt(uint32(a[2]))
+	if !found || m.tails >= MaxTailCalls || prog < 0 || prog >= len(m.images) {
+		// A failed tail call falls through to the next instruction.
+		m.finishCall(int32(fn), a, m.regs[0], lat)
+		return true
+	}
+	if m.depth != 0 {
+		m.trap(CauseTailCall, 0, 0, "bpf_tail_call from inside a bpf-to-bpf call is not supported by the core")
+		return false
+	}
+	m.finishCall(int32(fn), a, m.regs[0], lat)
+	m.tails++
+	m.cur = prog
+	m.regs[1] = Pointer(RegionCtx, 0)
+	m.regs[10] = Pointer(RegionStack, StackSize)
+	return true
+}
+
+// adjustHead is bpf_xdp_adjust_head with the kernel's bounds.
+func (m *Machine) adjustHead(delta int64) uint64 {
+	metalen := int64(m.ctx.data - m.ctx.meta)
+	data := int64(m.ctx.data) + delta
+	if data < xdpFrameSize+metalen || data > int64(m.ctx.end)-ethHdrLen {
+		return neg(errEINVAL)
+	}
+	if metalen > 0 {
+		copy(m.pkt[int64(m.ctx.meta)+delta:], m.pkt[m.ctx.meta:m.ctx.data])
+	}
+	m.ctx.meta = uint32(int64(m.ctx.meta) + delta)
+	m.ctx.data = uint32(data)
+	m.setPacketRegion()
+	return 0
+}
+
+// adjustMeta is bpf_xdp_adjust_meta with the kernel's bounds.
+func (m *Machine) adjustMeta(delta int64) uint64 {
+	meta := int64(m.ctx.meta) + delta
+	if meta < xdpFrameSize || meta > int64(m.ctx.data) {
+		return neg(errEINVAL)
+	}
+	metalen := int64(m.ctx.data) - meta
+	if metalen > xdpMetaMax || metalen%4 != 0 {
+		return neg(errEACCES)
+	}
+	m.ctx.meta = uint32(meta)
+	m.setPacketRegion()
+	return 0
+}
+
+// adjustTail is bpf_xdp_adjust_tail with the kernel's bounds.
+func (m *Machine) adjustTail(delta int64) uint64 {
+	end := int64(m.ctx.end) + delta
+	hardEnd := int64(len(m.pkt)) - Tailroom
+	if end > hardEnd || end < int64(m.ctx.data)+ethHdrLen {
+		return neg(errEINVAL)
+	}
+	if delta > 0 {
+		clear(m.pkt[m.ctx.end:end])
+	}
+	m.ctx.end = uint32(end)
+	m.setPacketRegion()
+	return 0
+}
+
+// csumDiff is bpf_csum_diff: the one's-complement sum of the 32-bit words of
+// to, minus those of from, plus seed, folded to 32 bits (as x86's csum_partial).
+func csumDiff(from, to []byte, seed uint32) uint64 {
+	sum := uint64(seed)
+	for i := 0; i+4 <= len(from); i += 4 {
+		sum += uint64(^binary.LittleEndian.Uint32(from[i:]))
+	}
+	for i := 0; i+4 <= len(to); i += 4 {
+		sum += uint64(binary.LittleEndian.Uint32(to[i:]))
+	}
+	for sum>>32 != 0 {
+		sum = sum&0xffffffff + sum>>32
+	}
+	return sum
+}
+
+// printk formats bpf_trace_printk(fmt, fmt_size, a1, a2, a3) to the log.
+func (m *Machine) printk(a [5]uint64) (string, bool) {
+	f := m.slice(a[0], a[1])
+	if f == nil || a[1] == 0 {
+		m.badPtr(asm.FnTracePrintk, "fmt", a[0], a[1])
+		return "", false
+	}
+	if i := strings.IndexByte(string(f), 0); i >= 0 {
+		f = f[:i]
+	}
+	args := []uint64{a[2], a[3], a[4]}
+	var b strings.Builder
+	s := string(f)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '%' || i+1 >= len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		j := i + 1
+		for j < len(s) && strings.IndexByte("lhz", s[j]) >= 0 {
+			j++
+		}
+		if j >= len(s) {
+			b.WriteString(s[i:])
+			break
+		}
+		long := strings.Contains(s[i+1:j], "ll") || strings.Contains(s[i+1:j], "l")
+		verb := s[j]
+		i = j
+		if verb == '%' {
+			b.WriteByte('%')
+			continue
+		}
+		if len(args) == 0 {
+			b.WriteString("?")
+			continue
+		}
+		v := args[0]
+		args = args[1:]
+		if !long && verb != 'p' {
+			v = uint64(uint32(v))
+			if verb == 'd' || verb == 'i' {
+				v = uint64(int64(int32(v)))
+			}
+		}
+		switch verb {
+		case 'd', 'i':
+			fmt.Fprintf(&b, "%d", int64(v))
+		case 'u':
+			fmt.Fprintf(&b, "%d", v)
+		case 'x':
+			fmt.Fprintf(&b, "%x", v)
+		case 'X':
+			fmt.Fprintf(&b, "%X", v)
+		case 'p':
+			fmt.Fprintf(&b, "0x%x", v)
+		case 'c':
+			b.WriteByte(byte(v))
+		case 's':
+			str := m.cstring(v)
+			b.WriteString(str)
+		default:
+			fmt.Fprintf(&b, "%%%c", verb)
+		}
+	}
+	out := b.String()
+	fmt.Fprintf(m.cfg.Log, "bpf_trace_printk: %s", out)
+	if !strings.HasSuffix(out, "\n") {
+		fmt.Fprintln(m.cfg.Log)
+	}
+	return out, true
+}
+
+func (m *Machine) cstring(addr uint64) string {
+	var b []byte
+	for i := uint64(0); i < 256; i++ {
+		c := m.slice(addr+i, 1)
+		if c == nil || c[0] == 0 {
+			break
+		}
+		b = append(b, c[0])
+	}
+	return string(b)
+}

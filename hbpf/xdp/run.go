@@ -1,0 +1,58 @@
+package xdp
+
+import (
+	"fmt"
+
+	"github.com/cilium/ebpf"
+
+	"github.com/hbpf/hbpf/hbpf/isa"
+	"github.com/hbpf/hbpf/hbpf/packets"
+	"github.com/hbpf/hbpf/hbpf/sim"
+)
+
+// Sim runs one XDP program of an object in the simulator, packet after packet,
+// with map state kept across packets.
+type Sim struct {
+	M    *sim.Machine
+	Prog int // index of the program in the object
+}
+
+// NewSim creates a simulator for program name (or the first XDP program if
+// name is empty) of obj.
+func NewSim(obj *isa.Object, name string, cfg sim.Config) (*Sim, error) {
+	idx, err := SelectProgram(obj, name)
+	if err != nil {
+		return nil, err
+	}
+	m, err := sim.New(obj.Programs, obj.Maps, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", obj.Path, err)
+	}
+	return &Sim{M: m, Prog: idx}, nil
+}
+
+// SelectProgram returns the index of the program to run: the one called name,
+// or, if name is empty, the first XDP program (the first program if none is XDP).
+func SelectProgram(obj *isa.Object, name string) (int, error) {
+	if len(obj.Programs) == 0 {
+		return 0, fmt.Errorf("%s: no programs: %w", obj.Path, isa.ErrInvalid)
+	}
+	if name != "" {
+		if _, err := obj.Program(name); err != nil {
+			return 0, err
+		}
+		return obj.ProgramIndex(name), nil
+	}
+	for i, p := range obj.Programs {
+		if p.Type == ebpf.XDP {
+			return i, nil
+		}
+	}
+	return 0, nil
+}
+
+// Run runs the program on one packet.
+func (s *Sim) Run(p *packets.Packet) PacketResult {
+	r := s.M.RunXDP(s.Prog, p.Data)
+	return fromSim(p.Index, len(p.Data), &r)
+}
