@@ -153,14 +153,37 @@ func stripAsmComments(s string) string {
 	return b.String()
 }
 
-// dataLines yields the non-blank, non-comment lines of a section body.
-func dataLines(body []string, lines []int, fn func(line int, text string) error) error {
+// field is a whitespace-separated word of a line and its 1-based column.
+type field struct {
+	text string
+	col  int
+}
+
+// fields splits a line into words, keeping their columns.
+func fields(line string) []field {
+	var fs []field
+	start := -1
+	for i := 0; i <= len(line); i++ {
+		if i == len(line) || line[i] == ' ' || line[i] == '\t' {
+			if start >= 0 {
+				fs = append(fs, field{line[start:i], start + 1})
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+	}
+	return fs
+}
+
+// dataLines yields the words of the non-blank, non-comment lines of a section body.
+func dataLines(body []string, lines []int, fn func(line int, fs []field) error) error {
 	for i, l := range body {
 		s := strings.TrimSpace(l)
 		if s == "" || strings.HasPrefix(s, "#") {
 			continue
 		}
-		if err := fn(lines[i], s); err != nil {
+		if err := fn(lines[i], fields(l)); err != nil {
 			return err
 		}
 	}
@@ -179,51 +202,51 @@ func (t *DataTest) fill(s *DataSection, body []string, lines []int, errAt func(i
 		t.Error = strings.TrimSpace(s.Text)
 	case "mem":
 		t.Mem = []byte{}
-		return dataLines(body, lines, func(line int, text string) error {
-			col := 1
-			for _, f := range strings.Fields(text) {
-				col = strings.Index(text, f) + 1
-				v, err := strconv.ParseUint(strings.TrimPrefix(f, "0x"), 16, 8)
-				if err != nil || len(f) > 4 {
-					return errAt(line, col, "mem: expected a hex byte, found %q", f)
+		return dataLines(body, lines, func(line int, fs []field) error {
+			for _, f := range fs {
+				v, err := strconv.ParseUint(strings.TrimPrefix(f.text, "0x"), 16, 8)
+				if err != nil || len(f.text) > 4 {
+					return errAt(line, f.col, "mem: expected a hex byte, found %q", f.text)
 				}
 				t.Mem = append(t.Mem, byte(v))
 			}
 			return nil
 		})
 	case "result":
-		return dataLines(body, lines, func(line int, text string) error {
+		return dataLines(body, lines, func(line int, fs []field) error {
 			if t.HasResult {
-				return errAt(line, 1, "result: more than one value")
+				return errAt(line, fs[0].col, "result: more than one value")
 			}
-			v, err := parseResult(text)
+			if len(fs) != 1 {
+				return errAt(line, fs[1].col, "result: expected one value")
+			}
+			v, err := parseResult(fs[0].text)
 			if err != nil {
-				return errAt(line, 1, "result: %v", err)
+				return errAt(line, fs[0].col, "result: %v", err)
 			}
 			t.Result, t.HasResult = v, true
 			return nil
 		})
 	case "raw":
 		t.Raw = []byte{}
-		return dataLines(body, lines, func(line int, text string) error {
-			f := strings.Fields(text)
-			switch {
-			case len(f) == 1 && (strings.HasPrefix(f[0], "0x") || strings.HasPrefix(f[0], "0X")):
-				v, err := strconv.ParseUint(f[0][2:], 16, 64)
+		return dataLines(body, lines, func(line int, fs []field) error {
+			switch w := fs[0].text; {
+			case len(fs) == 1 && (strings.HasPrefix(w, "0x") || strings.HasPrefix(w, "0X")):
+				v, err := strconv.ParseUint(w[2:], 16, 64)
 				if err != nil {
-					return errAt(line, 1, "raw: expected a 64-bit hex word, found %q", f[0])
+					return errAt(line, fs[0].col, "raw: expected a 64-bit hex word, found %q", w)
 				}
 				t.Raw = binary.LittleEndian.AppendUint64(t.Raw, v)
-			case len(f) == SlotSize:
-				for _, b := range f {
-					v, err := strconv.ParseUint(b, 16, 8)
-					if err != nil || len(b) != 2 {
-						return errAt(line, strings.Index(text, b)+1, "raw: expected a hex byte, found %q", b)
+			case len(fs) == SlotSize:
+				for _, f := range fs {
+					v, err := strconv.ParseUint(f.text, 16, 8)
+					if err != nil || len(f.text) != 2 {
+						return errAt(line, f.col, "raw: expected a hex byte, found %q", f.text)
 					}
 					t.Raw = append(t.Raw, byte(v))
 				}
 			default:
-				return errAt(line, 1, "raw: expected one 64-bit word (0x...) or 8 hex bytes per line")
+				return errAt(line, fs[0].col, "raw: expected one 64-bit word (0x...) or 8 hex bytes per line")
 			}
 			t.rawLines = append(t.rawLines, line)
 			return nil

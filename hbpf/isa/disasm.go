@@ -52,6 +52,9 @@ func Disassemble(w io.Writer, p *Program, opts *DisasmOptions) error {
 	var lastSrc *Line
 	for i := range p.Insns {
 		in := &p.Insns[i]
+		if l, ok := labels[in.Slot]; ok {
+			fmt.Fprintf(bw, "%s:\n", l)
+		}
 		if opts.Source && in.Source != nil && (lastSrc == nil || *lastSrc != *in.Source) {
 			lastSrc = in.Source
 			text := strings.TrimSpace(in.Source.Text)
@@ -59,9 +62,6 @@ func Disassemble(w io.Writer, p *Program, opts *DisasmOptions) error {
 				text = fmt.Sprintf("%s:%d", in.Source.File, in.Source.Line)
 			}
 			fmt.Fprintf(bw, "%s%s %s\n", indent, comment, text)
-		}
-		if l, ok := labels[in.Slot]; ok {
-			fmt.Fprintf(bw, "%s:\n", l)
 		}
 		bw.WriteString(indent)
 		if opts.Slots {
