@@ -16,24 +16,10 @@ import (
 const (
 	errEINVAL = 22
 	errENOENT = 2
-	errEAGAIN = 11
-	errEACCES = 13
+		errEACCES = 13
 )
 
 func neg(errno int64) uint64 { return uint64(-errno) }
-
-// progArray is implemented by PROG_ARRAY maps.
-type progArray interface {
-	ProgAt(index uint32) (int, bool)
-}
-
-// ringBuffer is implemented by RINGBUF maps.
-type ringBuffer interface {
-	Reserve(size uint32) (int, bool)
-	Submit(off int) bool
-	Discard(off int) bool
-	Output(data []byte) bool
-}
 
 // Helpers lists the helpers the simulator implements (in XDP mode).
 var Helpers = []asm.BuiltinFunc{
@@ -79,7 +65,7 @@ func (m *Machine) call(id int32) bool {
 			return m.badPtr(fn, "key", a[1], uint64(ks))
 		}
 		n = int(ks)
-		if _, isProg := mp.(progArray); isProg {
+		if _, isProg := mp.(*maps.ProgArray); isProg {
 			m.trap(CauseHelperArg, a[0], 0, "%s on prog array %s: programs cannot look up prog arrays", timing.HelperName(fn), mp.Spec().Name)
 			return false
 		}
@@ -220,7 +206,7 @@ func (m *Machine) call(id int32) bool {
 		if !good {
 			return m.badMap(fn, a[0])
 		}
-		rb, isRb := mp.(ringBuffer)
+		rb, isRb := mp.(*maps.RingBuf)
 		if !isRb {
 			m.trap(CauseHelperArg, a[0], 0, "%s: map %s is a %s, not a ring buffer", timing.HelperName(fn), mp.Spec().Name, mp.Spec().Type)
 			return false
@@ -231,10 +217,10 @@ func (m *Machine) call(id int32) bool {
 				return m.badPtr(fn, "data", a[1], a[2])
 			}
 			n = len(data)
-			if !rb.Output(data) {
-				ret = neg(errEAGAIN)
+			if err := rb.Output(data, a[3]); err != nil {
+				ret = uint64(maps.Errno(err))
 			}
-		} else if off, good := rb.Reserve(uint32(a[1])); good {
+		} else if off, good := rb.Reserve(a[1], a[2]); good {
 			ret = Pointer(RegionMap0+idx, uint32(off))
 		}
 	case asm.FnRingbufSubmit, asm.FnRingbufDiscard:
@@ -242,14 +228,14 @@ func (m *Machine) call(id int32) bool {
 		if r < RegionMap0 || r-RegionMap0 >= len(m.Maps) {
 			return m.badPtr(fn, "record", a[0], 0)
 		}
-		rb, isRb := m.Maps[r-RegionMap0].(ringBuffer)
-		var good bool
+		rb, isRb := m.Maps[r-RegionMap0].(*maps.RingBuf)
+		err := fmt.Errorf("map %d is not a ring buffer", r-RegionMap0)
 		if isRb && fn == asm.FnRingbufSubmit {
-			good = rb.Submit(int(uint32(a[0])))
+			err = rb.Submit(int(uint32(a[0])))
 		} else if isRb {
-			good = rb.Discard(int(uint32(a[0])))
+			err = rb.Discard(int(uint32(a[0])))
 		}
-		if !good {
+		if err != nil {
 			m.trap(CauseHelperArg, a[0], 0, "%s: 0x%x is not a reserved ring-buffer record", timing.HelperName(fn), a[0])
 			return false
 		}
@@ -305,7 +291,7 @@ func (m *Machine) tailCall(fn asm.BuiltinFunc, a [5]uint64) bool {
 	if !good {
 		return m.badMap(fn, a[1])
 	}
-	pa, isPA := mp.(progArray)
+	pa, isPA := mp.(*maps.ProgArray)
 	if !isPA || mp.Spec().Type != ebpf.ProgramArray {
 		m.trap(CauseHelperArg, a[1], 0, "bpf_tail_call: map %s is a %s, not a prog array", mp.Spec().Name, mp.Spec().Type)
 		return false

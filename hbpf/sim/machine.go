@@ -338,3 +338,6 @@ func bindPseudo(img *image, nmaps int) error {
 	}
 	return nil
 }
+
+// SetTrace sets (or, with nil, clears) the retirement-record callback.
+func (m *Machine) SetTrace(fn func(*Record)) { m.cfg.Trace = fn }

@@ -17,6 +17,7 @@ import (
 	"github.com/hbpf/hbpf/hbpf/isa"
 	"github.com/hbpf/hbpf/hbpf/packets"
 	"github.com/hbpf/hbpf/hbpf/sim"
+	"github.com/hbpf/hbpf/hbpf/sim/maps"
 )
 
 // ErrKernelUnavailable is returned when programs cannot be loaded into the
@@ -199,4 +200,22 @@ func (k *Kernel) MapEntries(i int) ([]isa.MapKV, error) {
 	}
 	sort.Slice(out, func(a, b int) bool { return bytes.Compare(out[a].Key, out[b].Key) < 0 })
 	return out, nil
+}
+
+// Snapshot dumps every map of the object that the kernel holds, by name, in
+// the simulator's dump format (prog arrays and ring buffers are left out: their
+// values are kernel file descriptors or not iterable).
+func (k *Kernel) Snapshot() (maps.Contents, error) {
+	c := maps.Contents{}
+	for i, s := range k.specs {
+		if k.maps == nil || k.maps[i] == nil || s.Type == ebpf.ProgramArray || s.Type == ebpf.RingBuf {
+			continue
+		}
+		kv, err := k.MapEntries(i)
+		if err != nil {
+			return nil, err
+		}
+		c[s.Name] = kv
+	}
+	return c, nil
 }
