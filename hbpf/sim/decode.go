@@ -86,9 +86,9 @@ var log2size = [9]uint8{1: 0, 2: 1, 4: 2, 8: 3}
 // image is a program decoded for the interpreter, indexed by slot.
 type image struct {
 	index int
-	prog *isa.Program
-	code []dinsn
-	raw  []uint64 // first raw slot of each instruction, for retirement records
+	prog  *isa.Program
+	code  []dinsn
+	raw   []uint64 // first raw slot of each instruction, for retirement records
 }
 
 func newImage(p *isa.Program, prof *timing.Profile) *image {

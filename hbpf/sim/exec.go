@@ -405,7 +405,6 @@ func (m *Machine) exec() {
 	}
 }
 
-
 // retire emits the retirement record of the instruction at pc.
 func (m *Machine) retire(img *image, pc int, dst int) {
 	if m.cfg.Trace == nil {

@@ -16,7 +16,7 @@ import (
 const (
 	errEINVAL = 22
 	errENOENT = 2
-		errEACCES = 13
+	errEACCES = 13
 )
 
 func neg(errno int64) uint64 { return uint64(-errno) }

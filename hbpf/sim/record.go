@@ -11,16 +11,16 @@ type Cause uint8
 
 // Trap causes.
 const (
-	CauseNone         Cause = iota
-	CauseLoadBounds         // load outside its region
-	CauseStoreBounds        // store outside its region
-	CauseReadOnly           // store to read-only memory (ctx, .rodata, program)
-	CauseInvalidInsn        // invalid instruction reached at run time
-	CauseStackOverflow      // call depth exceeded
-	CauseCycleBudget        // cycle budget exceeded
-	CauseUnknownHelper      // helper not implemented
-	CauseHelperArg          // helper argument invalid (bad map handle, pointer out of bounds)
-	CauseTailCall           // tail call the core cannot perform
+	CauseNone          Cause = iota
+	CauseLoadBounds          // load outside its region
+	CauseStoreBounds         // store outside its region
+	CauseReadOnly            // store to read-only memory (ctx, .rodata, program)
+	CauseInvalidInsn         // invalid instruction reached at run time
+	CauseStackOverflow       // call depth exceeded
+	CauseCycleBudget         // cycle budget exceeded
+	CauseUnknownHelper       // helper not implemented
+	CauseHelperArg           // helper argument invalid (bad map handle, pointer out of bounds)
+	CauseTailCall            // tail call the core cannot perform
 	NumCauses
 )
 
@@ -40,22 +40,22 @@ func (c Cause) String() string {
 // The simulator produces it and the RTL's retirement port carries the same
 // fields; the testbench compares them one by one.
 type Record struct {
-	Cycle    uint64    `json:"cycle"`              // cycles elapsed when the instruction retires
-	Prog     int       `json:"prog,omitempty"`     // program index (changes on tail calls)
-	PC       int       `json:"pc"`                 // slot of the instruction
-	Insn     uint64    `json:"insn"`               // the instruction's first raw slot, as a little-endian word
-	Dst      int8      `json:"dst"`                // register written, or -1
-	Value    uint64    `json:"value"`              // value written to Dst
-	MemAddr  uint64    `json:"mem_addr,omitempty"` // address of a memory write
-	MemSize  uint8     `json:"mem_size,omitempty"` // bytes written (0: no write)
-	MemData  uint64    `json:"mem_data,omitempty"` // data written, zero-extended
-	Helper   int32     `json:"helper"`             // helper id, or -1
-	Args     [5]uint64 `json:"args,omitempty"`     // helper arguments r1–r5
-	Ret      uint64    `json:"ret,omitempty"`      // helper return value
-	Trap     Cause     `json:"trap,omitempty"`     // trap cause, if the instruction trapped
-	Exit     bool      `json:"exit,omitempty"`     // the program exited
-	Disasm   string    `json:"disasm,omitempty"`   // filled by tools for people; not compared
-	Source   string    `json:"source,omitempty"`   // C source line, if known; not compared
+	Cycle   uint64    `json:"cycle"`              // cycles elapsed when the instruction retires
+	Prog    int       `json:"prog,omitempty"`     // program index (changes on tail calls)
+	PC      int       `json:"pc"`                 // slot of the instruction
+	Insn    uint64    `json:"insn"`               // the instruction's first raw slot, as a little-endian word
+	Dst     int8      `json:"dst"`                // register written, or -1
+	Value   uint64    `json:"value"`              // value written to Dst
+	MemAddr uint64    `json:"mem_addr,omitempty"` // address of a memory write
+	MemSize uint8     `json:"mem_size,omitempty"` // bytes written (0: no write)
+	MemData uint64    `json:"mem_data,omitempty"` // data written, zero-extended
+	Helper  int32     `json:"helper"`             // helper id, or -1
+	Args    [5]uint64 `json:"args,omitempty"`     // helper arguments r1–r5
+	Ret     uint64    `json:"ret,omitempty"`      // helper return value
+	Trap    Cause     `json:"trap,omitempty"`     // trap cause, if the instruction trapped
+	Exit    bool      `json:"exit,omitempty"`     // the program exited
+	Disasm  string    `json:"disasm,omitempty"`   // filled by tools for people; not compared
+	Source  string    `json:"source,omitempty"`   // C source line, if known; not compared
 }
 
 // Equal reports whether two records agree on every compared field.

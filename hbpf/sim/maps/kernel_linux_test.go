@@ -235,11 +235,15 @@ func runDiff(t *testing.T, tc diffCase) int {
 	if tc.pinCPU {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		var set unix.CPUSet
+		var old, set unix.CPUSet
+		if err := unix.SchedGetaffinity(0, &old); err != nil {
+			t.Skipf("cannot read the CPU affinity: %v", err)
+		}
 		set.Set(0)
 		if err := unix.SchedSetaffinity(0, &set); err != nil {
 			t.Skipf("cannot pin to CPU 0: %v", err)
 		}
+		defer unix.SchedSetaffinity(0, &old)
 	}
 	spec := tc.spec
 	spec.Name = tc.name

@@ -50,6 +50,7 @@ type Map interface {
 	Delete(key []byte) error
 	// Values is the backing store: slot i's value is
 	// Values()[i*ValueSize:(i+1)*ValueSize]. Its length never changes.
+	// For a ring buffer it is the data area; see RingBuf.
 	Values() []byte
 	// Entries returns copies of the live entries, ordered by index for
 	// array-like maps and by key bytes otherwise.
