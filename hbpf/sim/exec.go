@@ -20,6 +20,7 @@ func (m *Machine) exec() {
 		hot = m.Hot[m.cur]
 	}
 	retExtra := uint64(m.prof.Cost[timing.Return] - m.prof.Cost[timing.Exit])
+	callCost := uint64(m.prof.Cost[timing.CallLocal])
 	for {
 		if uint(pc) >= uint(len(code)) {
 			m.pc, m.cycles, m.insns = pc, cycles, insns
@@ -286,6 +287,21 @@ func (m *Machine) exec() {
 				m.retire(img, pc, dst)
 				return
 			}
+			if m.loop.pending { // bpf_loop: enter the first callback as a local call
+				m.loop.pending = false
+				if m.depth+1 >= MaxCallDepth {
+					m.trap(CauseStackOverflow, 0, 0, "bpf_loop callback exceeds %d frames", MaxCallDepth)
+					m.retire(img, pc, -1)
+					return
+				}
+				f := &m.frames[m.depth]
+				*f = frame{saved: [4]uint64{regs[6], regs[7], regs[8], regs[9]}, ret: pc + 1, r10: regs[10],
+					loop: true, n: m.loop.n, cb: m.loop.cb, loopCtx: m.loop.ctx}
+				m.depth++
+				regs[10] -= StackFrame
+				regs[1], regs[2] = 0, m.loop.ctx
+				next = m.loop.cb
+			}
 			if m.cur != img.index { // tail call: continue in the new program
 				insns++
 				m.insns = insns
@@ -305,9 +321,7 @@ func (m *Machine) exec() {
 				m.retire(img, pc, -1)
 				return
 			}
-			f := &m.frames[m.depth]
-			f.saved = [4]uint64{regs[6], regs[7], regs[8], regs[9]}
-			f.ret, f.r10 = pc+1, regs[10]
+			m.frames[m.depth] = frame{saved: [4]uint64{regs[6], regs[7], regs[8], regs[9]}, ret: pc + 1, r10: regs[10]}
 			m.depth++
 			regs[10] -= StackFrame
 			next = int(d.target)
@@ -322,9 +336,22 @@ func (m *Machine) exec() {
 				return
 			}
 			cycles += retExtra
-			m.depth--
-			f := &m.frames[m.depth]
+			f := &m.frames[m.depth-1]
 			regs[6], regs[7], regs[8], regs[9] = f.saved[0], f.saved[1], f.saved[2], f.saved[3]
+			if f.loop {
+				f.i++
+				if regs[0] == 0 && f.i < f.n { // next iteration: call back again
+					cycles += callCost
+					regs[1], regs[2] = f.i, f.loopCtx
+					regs[10] = f.r10 - StackFrame
+					next = f.cb
+					dst = 0
+					break
+				}
+				regs[0] = f.i // bpf_loop returns the number of iterations
+				dst = 0
+			}
+			m.depth--
 			regs[10] = f.r10
 			next = f.ret
 

@@ -17,6 +17,7 @@ const (
 	errEINVAL = 22
 	errENOENT = 2
 	errEACCES = 13
+	errE2BIG  = 7
 )
 
 func neg(errno int64) uint64 { return uint64(-errno) }
@@ -27,7 +28,7 @@ var Helpers = []asm.BuiltinFunc{
 	asm.FnGetPrandomU32, asm.FnGetSmpProcessorId, asm.FnTailCall, asm.FnRedirect, asm.FnCsumDiff,
 	asm.FnXdpAdjustHead, asm.FnRedirectMap, asm.FnXdpAdjustMeta, asm.FnXdpAdjustTail, asm.FnKtimeGetBootNs,
 	asm.FnRingbufOutput, asm.FnRingbufReserve, asm.FnRingbufSubmit, asm.FnRingbufDiscard,
-	asm.FnXdpGetBuffLen, asm.FnXdpLoadBytes, asm.FnXdpStoreBytes,
+	asm.FnXdpGetBuffLen, asm.FnXdpLoadBytes, asm.FnXdpStoreBytes, asm.FnLoop,
 }
 
 // call executes helper id. It returns false after a trap.
@@ -152,6 +153,18 @@ func (m *Machine) call(id int32) bool {
 		}
 	case asm.FnTailCall:
 		return m.tailCall(fn, a)
+	case asm.FnLoop:
+		switch {
+		case a[3] != 0:
+			ret = neg(errEINVAL)
+		case a[0] > 1<<23:
+			ret = neg(errE2BIG)
+		case a[1]>>32 != RegionCode || m.images[m.cur].prog.At(int(uint32(a[1]))) == nil:
+			m.trap(CauseHelperArg, a[1], 0, "bpf_loop: callback 0x%x is not a function of the program", a[1])
+			return false
+		case a[0] > 0:
+			m.loop = loopReq{n: a[0], cb: int(uint32(a[1])), ctx: a[2], pending: true}
+		}
 	case asm.FnCsumDiff:
 		from, to := a[0], a[2]
 		fs, ts := a[1], a[3]

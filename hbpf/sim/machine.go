@@ -17,6 +17,7 @@ const (
 	RegionPacket = 2
 	RegionStack  = 3
 	RegionMapFD  = 4
+	RegionCode   = 5 // code addresses (lddw pseudo func, bpf_loop callbacks); not dereferenceable
 	RegionMap0   = 16 // map i's values live in region RegionMap0+i
 )
 
@@ -90,6 +91,7 @@ type Machine struct {
 	tails   int
 	redir   Redirect
 	stop    bool // conformance unwind
+	loop    loopReq
 	fault   *Fault
 	rec     Record
 	// Hot[p][slot] counts executions of each instruction when Config.Hot is set.
@@ -100,6 +102,18 @@ type frame struct {
 	saved [4]uint64 // r6–r9
 	ret   int
 	r10   uint64
+	// bpf_loop: the frame calls back cb for i = 0..n-1 with r1 = i, r2 = ctx.
+	loop    bool
+	i, n    uint64
+	cb      int
+	loopCtx uint64
+}
+
+// loopReq is a bpf_loop call waiting to enter its first callback.
+type loopReq struct {
+	n, ctx  uint64
+	cb      int
+	pending bool
 }
 
 // xdpBuff is the packet's place in the buffer (offsets into Machine.pkt).
@@ -267,7 +281,7 @@ func (m *Machine) reset(prog int) {
 	clear(m.stack)
 	m.depth, m.cur, m.pc, m.tails = 0, prog, 0, 0
 	m.cycles, m.insns = uint64(m.prof.Entry), 0
-	m.fault, m.stop = nil, false
+	m.fault, m.stop, m.loop = nil, false, loopReq{}
 	m.rec = Record{Helper: -1}
 }
 
@@ -324,6 +338,9 @@ func bindPseudo(img *image, nmaps int) error {
 		idx, off := uint32(d.insn.Imm), uint32(uint64(d.insn.Imm)>>32)
 		switch d.insn.Src {
 		case isa.PseudoNone:
+			continue
+		case isa.PseudoFunc:
+			d.imm = int64(Pointer(RegionCode, uint32(d.insn.Target)))
 			continue
 		case isa.PseudoMapFD, isa.PseudoMapIdx:
 			d.imm = int64(Pointer(RegionMapFD, idx))

@@ -164,6 +164,9 @@ func (k *Kernel) Close() {
 // Repeat more runs (BPF_PROG_TEST_RUN's repeat) and reports the mean ns per run;
 // those runs also change map state.
 func (k *Kernel) Run(p *packets.Packet) PacketResult {
+	if len(p.Data) < MinFrame {
+		return runtError(p)
+	}
 	out := make([]byte, len(p.Data)+sim.FrameSize)
 	opts := &ebpf.RunOptions{Data: p.Data, DataOut: out}
 	ret, err := k.prog.Run(opts)

@@ -51,8 +51,22 @@ func SelectProgram(obj *isa.Object, name string) (int, error) {
 	return 0, nil
 }
 
-// Run runs the program on one packet.
+// MinFrame is the shortest packet an XDP program is run on: an Ethernet
+// header. The kernel's BPF_PROG_TEST_RUN refuses shorter input, and no NIC
+// delivers it.
+const MinFrame = 14
+
+// Run runs the program on one packet. A packet shorter than MinFrame is not
+// run; its record carries an error, as the kernel's does.
 func (s *Sim) Run(p *packets.Packet) PacketResult {
+	if len(p.Data) < MinFrame {
+		return runtError(p)
+	}
 	r := s.M.RunXDP(s.Prog, p.Data)
 	return fromSim(p.Index, len(p.Data), &r)
+}
+
+func runtError(p *packets.Packet) PacketResult {
+	return PacketResult{Index: p.Index, Len: len(p.Data), Action: "ERROR",
+		Error: fmt.Sprintf("packet of %d bytes is shorter than an Ethernet header (%d): not run", len(p.Data), MinFrame)}
 }

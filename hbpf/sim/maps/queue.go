@@ -21,7 +21,7 @@ func newQueue(s *isa.MapSpec) *Queue {
 	return &Queue{base: newBase(s, int(s.MaxEntries)), stack: s.Type == ebpf.Stack}
 }
 
-// Lookup always returns -1: programs read queues with Peek and Pop.
+// Lookup always returns -1: programs read queues with PeekValue and Pop.
 func (q *Queue) Lookup([]byte) int { return -1 }
 
 // Peek always returns -1; see PeekValue.
