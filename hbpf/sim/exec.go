@@ -29,7 +29,6 @@ func (m *Machine) exec() {
 			return
 		}
 		d := &code[pc]
-		m.pc = pc
 		cycles += uint64(d.cost)
 		if cycles > budget {
 			m.pc, m.cycles, m.insns = pc, cycles-uint64(d.cost), insns
@@ -361,6 +360,7 @@ func (m *Machine) exec() {
 			dst = int(d.dst)
 			next = pc + 2
 		case cLdx | 0, cLdx | 1, cLdx | 2, cLdx | 3:
+			m.pc = pc
 			v, ok := m.load(regs[d.src]+uint64(d.off), d.size)
 			if !ok {
 				m.cycles, m.insns = cycles, insns
@@ -370,6 +370,7 @@ func (m *Machine) exec() {
 			regs[d.dst] = v
 			dst = int(d.dst)
 		case cLdxs | 0, cLdxs | 1, cLdxs | 2:
+			m.pc = pc
 			v, ok := m.load(regs[d.src]+uint64(d.off), d.size)
 			if !ok {
 				m.cycles, m.insns = cycles, insns
@@ -379,12 +380,14 @@ func (m *Machine) exec() {
 			regs[d.dst] = sext(v, d.size)
 			dst = int(d.dst)
 		case cSt | 0, cSt | 1, cSt | 2, cSt | 3:
+			m.pc = pc
 			if !m.store(regs[d.dst]+uint64(d.off), d.size, uint64(d.imm)) {
 				m.cycles, m.insns = cycles, insns
 				m.retire(img, pc, -1)
 				return
 			}
 		case cStx | 0, cStx | 1, cStx | 2, cStx | 3:
+			m.pc = pc
 			if !m.store(regs[d.dst]+uint64(d.off), d.size, regs[d.src]) {
 				m.cycles, m.insns = cycles, insns
 				m.retire(img, pc, -1)

@@ -17,7 +17,7 @@ const (
 	RegionPacket = 2
 	RegionStack  = 3
 	RegionMapFD  = 4
-	RegionCode   = 5 // code addresses (lddw pseudo func, bpf_loop callbacks); not dereferenceable
+	RegionCode   = 5  // code addresses (lddw pseudo func, bpf_loop callbacks); not dereferenceable
 	RegionMap0   = 16 // map i's values live in region RegionMap0+i
 )
 
