@@ -234,6 +234,9 @@ func classify(ri *asm.Instruction, raw8 []byte) (Insn, error) {
 			in.Op = OpLdAbs
 			if asm.Mode(opc&0xe0) == asm.IndMode {
 				in.Op = OpLdInd
+				if src >= NumRegs {
+					return in, fmt.Errorf("invalid source register r%d (opcode 0x%02x)", src, opc)
+				}
 			} else if src != 0 {
 				return in, fmt.Errorf("ld_abs has non-zero source register r%d", src)
 			}
