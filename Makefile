@@ -1,0 +1,45 @@
+# hbpf — the common tasks. See README.md.
+GO      ?= go
+HBPFC   := bin/hbpfc
+BUILD   := build
+FUZZTIME ?= 10
+
+.PHONY: all build demo test test-go fuzz fuzz-long bench diff-long testdata docs clean
+
+all: build
+
+build:
+	$(GO) build -o $(HBPFC) ./cmd/hbpfc
+
+# The main job on a shipped example: a real XDP program on a generated trace.
+demo: build
+	@mkdir -p $(BUILD)
+	$(HBPFC) gen-pcap --set mixed --count 10000 --seed 1 -o $(BUILD)/mixed.pcap
+	$(HBPFC) disasm testdata/xdp/xdp_firewall.o --syntax llvm | head -40
+	$(HBPFC) run testdata/xdp/xdp_count.o --pcap $(BUILD)/mixed.pcap --quiet --maps
+
+# The tests CI runs: vet, the full test suite, and every fuzz target briefly.
+test: test-go fuzz
+
+test-go:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 40m ./...
+
+fuzz:
+	scripts/fuzz.sh $(FUZZTIME)
+
+fuzz-long:
+	scripts/fuzz.sh 300
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./hbpf/sim/ ./hbpf/packets/ ./hbpf/sim/maps/
+
+testdata:
+	$(MAKE) -C testdata
+
+# Regenerates the timing table in README.md from the Go table.
+docs: build
+	scripts/docs.sh
+
+clean:
+	rm -rf bin $(BUILD)
