@@ -32,6 +32,9 @@ type Kernel struct {
 	maps   []*ebpf.Map // by isa.Object.Maps index (nil where absent)
 	specs  []*isa.MapSpec
 	Repeat int // runs per packet for timing (≥ 1); the output is from the last run
+	// CPU is the CPU the runs are pinned to; per-CPU maps are dumped from it.
+	CPU      int
+	unpinned bool // a run could not be pinned to CPU
 }
 
 // KernelAvailable reports whether the kernel lets this process load and run an
@@ -111,18 +114,10 @@ func NewKernel(obj *isa.Object, name string) (*Kernel, error) {
 		}
 		return k, nil
 	}
-	if len(obj.Maps) > 0 {
-		return nil, fmt.Errorf("%s: a program with maps runs in the kernel only from its ELF object", obj.Path)
-	}
-	insns, err := toAsm(obj.Programs[idx])
-	if err != nil {
+	if err := k.loadRaw(obj, idx); err != nil {
+		k.Close()
 		return nil, err
 	}
-	p, err := ebpf.NewProgram(&ebpf.ProgramSpec{Name: "hbpf", Type: ebpf.XDP, License: "GPL", Instructions: insns})
-	if err != nil {
-		return nil, fmt.Errorf("%s: loading into the kernel: %w", obj.Path, err)
-	}
-	k.prog = p
 	return k, nil
 }
 
@@ -155,28 +150,55 @@ func toAsm(p *isa.Program) (asm.Instructions, error) {
 func (k *Kernel) Close() {
 	if k.coll != nil {
 		k.coll.Close()
-	} else if k.prog != nil {
+		return
+	}
+	if k.prog != nil {
 		k.prog.Close()
+	}
+	for _, m := range k.maps {
+		if m != nil {
+			m.Close()
+		}
 	}
 }
 
 // Run runs the program once on one packet. With Repeat > 1 it then times
 // Repeat more runs (BPF_PROG_TEST_RUN's repeat) and reports the mean ns per run;
 // those runs also change map state.
+//
+// The run happens on CPU k.CPU (the calling thread is pinned to it for the
+// duration), so that per-CPU maps collect every update in one place, as the
+// simulator's single core does. Metadata in front of the packet
+// (bpf_xdp_adjust_meta) is reported in Meta, as the simulator does; the
+// kernel returns it in front of the data.
 func (k *Kernel) Run(p *packets.Packet) PacketResult {
 	if len(p.Data) < MinFrame {
 		return runtError(p)
 	}
-	out := make([]byte, len(p.Data)+sim.FrameSize)
-	opts := &ebpf.RunOptions{Data: p.Data, DataOut: out}
-	ret, err := k.prog.Run(opts)
 	pr := PacketResult{Index: p.Index, Len: len(p.Data)}
+	if unpin, err := pinCPU(k.CPU); err != nil {
+		k.unpinned = true
+	} else {
+		defer unpin()
+	}
+	out := make([]byte, len(p.Data)+sim.FrameSize)
+	// An xdp_md in and out: data_end must be the packet length; on return
+	// data is the metadata length (offsets are relative to data_meta).
+	md := [6]uint32{1: uint32(len(p.Data))}
+	var mdOut [6]uint32
+	opts := &ebpf.RunOptions{Data: p.Data, DataOut: out, Context: md, ContextOut: &mdOut}
+	ret, err := k.prog.Run(opts)
 	if err != nil {
 		pr.Action, pr.Error = "ERROR", err.Error()
 		return pr
 	}
 	pr.Action, pr.Retval = sim.ActionName(uint64(ret)), uint64(ret)
-	pr.Data = hex.EncodeToString(opts.DataOut)
+	data := opts.DataOut
+	if meta := int(mdOut[0]); meta > 0 && meta <= len(data) {
+		pr.Meta = hex.EncodeToString(data[:meta])
+		data = data[meta:]
+	}
+	pr.Data = hex.EncodeToString(data)
 	if k.Repeat > 1 {
 		if _, dur, err := k.prog.Benchmark(p.Data, k.Repeat, nil); err == nil {
 			pr.Ns = float64(dur) / float64(time.Nanosecond)
@@ -185,7 +207,8 @@ func (k *Kernel) Run(p *packets.Packet) PacketResult {
 	return pr
 }
 
-// MapEntries dumps map i as the simulator's maps.Map.Entries does (sorted by key).
+// MapEntries dumps map i as the simulator's maps.Map.Entries does (sorted by
+// key). A per-CPU map gives the values of CPU k.CPU, where the runs happened.
 func (k *Kernel) MapEntries(i int) ([]isa.MapKV, error) {
 	if i >= len(k.maps) || k.maps[i] == nil {
 		return nil, fmt.Errorf("map %d is not in the kernel collection", i)
@@ -193,10 +216,23 @@ func (k *Kernel) MapEntries(i int) ([]isa.MapKV, error) {
 	m := k.maps[i]
 	var out []isa.MapKV
 	key := make([]byte, m.KeySize())
-	val := make([]byte, m.ValueSize())
 	it := m.Iterate()
-	for it.Next(&key, &val) {
-		out = append(out, isa.MapKV{Key: bytes.Clone(key), Value: bytes.Clone(val)})
+	if perCPU(m.Type()) {
+		if k.unpinned {
+			return nil, fmt.Errorf("dumping per-CPU map %s: the runs could not be pinned to CPU %d, so its values are spread over CPUs", k.specs[i].Name, k.CPU)
+		}
+		var vals [][]byte
+		for it.Next(&key, &vals) {
+			if k.CPU >= len(vals) {
+				return nil, fmt.Errorf("dumping per-CPU map %s: CPU %d is not possible (%d CPUs)", k.specs[i].Name, k.CPU, len(vals))
+			}
+			out = append(out, isa.MapKV{Key: bytes.Clone(key), Value: bytes.Clone(vals[k.CPU])})
+		}
+	} else {
+		val := make([]byte, m.ValueSize())
+		for it.Next(&key, &val) {
+			out = append(out, isa.MapKV{Key: bytes.Clone(key), Value: bytes.Clone(val)})
+		}
 	}
 	if err := it.Err(); err != nil {
 		return nil, fmt.Errorf("dumping map %s: %w", k.specs[i].Name, err)

@@ -1,0 +1,123 @@
+package xdp
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+
+	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
+
+	"github.com/hbpf/hbpf/hbpf/isa"
+)
+
+// loadRaw loads program idx of an object that has no ELF file (raw bytecode,
+// assembly or a generated program) with its maps: every map of obj.Maps is
+// created in the kernel with its initial contents, and every lddw that
+// references a map by index (isa.PseudoMapFD, isa.PseudoMapValue) is bound to
+// the new map's file descriptor, keeping a direct value access's offset.
+func (k *Kernel) loadRaw(obj *isa.Object, idx int) error {
+	k.maps = make([]*ebpf.Map, len(obj.Maps))
+	for i, s := range obj.Maps {
+		m, err := newKernelMap(s)
+		if err != nil {
+			return fmt.Errorf("%s: map %s: %w", obj.Path, s.Name, err)
+		}
+		k.maps[i] = m
+	}
+	p := obj.Programs[idx]
+	insns, err := toAsm(p)
+	if err != nil {
+		return fmt.Errorf("%s: program %s: %w", obj.Path, p.Name, err)
+	}
+	for j := range insns {
+		ins := &insns[j]
+		if !ins.IsLoadFromMap() {
+			continue
+		}
+		mi := int(uint32(ins.Constant))
+		if mi >= len(k.maps) {
+			return fmt.Errorf("%s: program %s: instruction %d references map %d, but there are %d maps: %w",
+				obj.Path, p.Name, j, mi, len(k.maps), isa.ErrInvalid)
+		}
+		if err := ins.AssociateMap(k.maps[mi]); err != nil {
+			return fmt.Errorf("%s: program %s: instruction %d: %w", obj.Path, p.Name, j, err)
+		}
+	}
+	name := p.Name
+	if name == "" || len(name) > 15 {
+		name = "hbpf"
+	}
+	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{Name: sanitizeName(name), Type: ebpf.XDP, License: "GPL", Instructions: insns})
+	if err != nil {
+		return fmt.Errorf("%s: loading into the kernel: %w", obj.Path, err)
+	}
+	k.prog = prog
+	return nil
+}
+
+// newKernelMap creates a kernel map from spec and fills it with the spec's
+// initial contents.
+func newKernelMap(s *isa.MapSpec) (*ebpf.Map, error) {
+	flags := s.Flags
+	if s.ReadOnly {
+		flags |= unix.BPF_F_RDONLY_PROG
+	}
+	m, err := ebpf.NewMap(&ebpf.MapSpec{
+		Type: s.Type, KeySize: s.KeySize, ValueSize: s.ValueSize,
+		MaxEntries: s.MaxEntries, Flags: flags,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating in the kernel: %w", err)
+	}
+	for i, kv := range s.Contents {
+		if err := m.Put(kv.Key, kv.Value); err != nil {
+			m.Close()
+			return nil, fmt.Errorf("initial entry %d: %w", i, err)
+		}
+	}
+	return m, nil
+}
+
+// sanitizeName keeps the characters the kernel accepts in object names.
+func sanitizeName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// pinCPU locks the calling goroutine to its thread and the thread to cpu.
+// The returned function restores the previous affinity and unlocks.
+func pinCPU(cpu int) (func(), error) {
+	if cpu < 0 {
+		return nil, errors.New("negative CPU number")
+	}
+	runtime.LockOSThread()
+	var old, set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &old); err != nil {
+		runtime.UnlockOSThread()
+		return nil, fmt.Errorf("reading the CPU affinity: %w", err)
+	}
+	set.Set(cpu)
+	if err := unix.SchedSetaffinity(0, &set); err != nil {
+		runtime.UnlockOSThread()
+		return nil, fmt.Errorf("pinning to CPU %d: %w", cpu, err)
+	}
+	return func() {
+		_ = unix.SchedSetaffinity(0, &old)
+		runtime.UnlockOSThread()
+	}, nil
+}
+
+// perCPU reports whether maps of type t hold one value per possible CPU.
+func perCPU(t ebpf.MapType) bool {
+	switch t {
+	case ebpf.PerCPUArray, ebpf.PerCPUHash, ebpf.LRUCPUHash, ebpf.PerCPUCGroupStorage:
+		return true
+	}
+	return false
+}
