@@ -930,7 +930,7 @@ func (p *parser) call() error {
 				in.Src = 2
 			}
 		}
-	case t.kind == tNum && p.a.rawSrc != 1:
+	case p.isNumber() && (p.a.rawSrc == 0 || p.a.rawSrc < 0 && t.kind == tNum):
 		v, err := p.imm32()
 		if err != nil {
 			return err
@@ -940,8 +940,8 @@ func (p *parser) call() error {
 			p.pos = len(p.toks)
 		}
 	default:
-		// A label, pc+N, a signed offset, or an unsigned one when objdump's raw
-		// bytes say src=1: a local call.
+		// A label, pc+N, a signed offset (as llvm-objdump prints local calls), or
+		// any number when objdump's raw bytes say src=1: a local call.
 		in.Op, in.Src = OpCallLocal, 1
 		if err := p.longTarget(&in); err != nil {
 			return err

@@ -99,6 +99,7 @@ var asmCases = []struct {
 	{"ja32 +1", "gotol +1", "06 00 00 00 01 00 00 00"},
 	{"call 5", "call 5", "85 00 00 00 05 00 00 00"},
 	{"call helper 5", "call 5", "85 00 00 00 05 00 00 00"},
+	{"call helper -1", "call helper -1", "85 00 00 00 ff ff ff ff"},
 	{"call %r2", "callx r2", "8d 02 00 00 00 00 00 00"},
 	{"call local +1", "call pc+1", "85 10 00 00 01 00 00 00"},
 	{"exit", "exit", "95 00 00 00 00 00 00 00"},
@@ -432,5 +433,28 @@ func TestParseSyntax(t *testing.T) {
 	}
 	if _, err := ParseSyntax("intel"); err == nil {
 		t.Error("ParseSyntax(intel) succeeded")
+	}
+}
+
+func TestAssembleObjdumpCallHint(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		op   Op
+		imm  int64
+	}{
+		{"0:\t85 00 00 00 ff ff ff ff\tcall -0x1", OpCall, -1},
+		{"0:\t85 10 00 00 ff ff ff ff\tcall -0x1", OpCallLocal, -1},
+		{"0:\t85 10 00 00 01 00 00 00\tcall 0x1", OpCallLocal, 1},
+		{"call -0x1", OpCallLocal, -1},
+		{"call 0x1", OpCall, 1},
+	} {
+		p, err := Assemble([]byte("exit\n"+tc.line+"\nexit\nexit\n"), "hint.s")
+		if err != nil {
+			t.Errorf("%q: %v", tc.line, err)
+			continue
+		}
+		if in := p.Insns[1]; in.Op != tc.op || in.Imm != tc.imm {
+			t.Errorf("%q: got %v imm %d, want %v imm %d", tc.line, in.Op, in.Imm, tc.op, tc.imm)
+		}
 	}
 }

@@ -175,10 +175,7 @@ func formatConformance(in *Insn, label string) string {
 		}
 		return fmt.Sprintf("%s%s %%r%d, %s, %s", confJumpNames[op], w, in.Dst, src, rel(int64(in.Off), label))
 	case op == OpCall:
-		if in.Src != 0 {
-			return fmt.Sprintf("call runtime %d", in.Imm)
-		}
-		return fmt.Sprintf("call %d", in.Imm)
+		return formatCall(in)
 	case op == OpCallLocal:
 		return "call local " + rel(in.Imm, label)
 	case op == OpCallx:
@@ -268,10 +265,7 @@ func formatLLVM(in *Insn, label string) string {
 		}
 		return fmt.Sprintf("if %s%d %s %s goto %s", r, in.Dst, llvmJumpNames[op], src, rel(int64(in.Off), label))
 	case op == OpCall:
-		if in.Src != 0 {
-			return fmt.Sprintf("call runtime %d", in.Imm)
-		}
-		return fmt.Sprintf("call %d", in.Imm)
+		return formatCall(in)
 	case op == OpCallLocal:
 		if label != "" {
 			return "call " + label
@@ -317,4 +311,16 @@ func formatLLVM(in *Insn, label string) string {
 		return fmt.Sprintf("r0 = *(%s *)skb[r%d + %d]", ty, in.Src, in.Imm)
 	}
 	return fmt.Sprintf("<invalid %s>", in.Op)
+}
+
+// formatCall formats a helper call; "helper" marks negative ids, which would
+// otherwise read as relative local calls.
+func formatCall(in *Insn) string {
+	switch {
+	case in.Src != 0:
+		return fmt.Sprintf("call runtime %d", in.Imm)
+	case in.Imm < 0:
+		return fmt.Sprintf("call helper %d", in.Imm)
+	}
+	return fmt.Sprintf("call %d", in.Imm)
 }

@@ -73,6 +73,9 @@ func randInsn(r *rand.Rand, op Op) Insn {
 		in.ALU32 = r.IntN(3) == 0 // gotol
 	case op == OpCall:
 		in.Dst, in.Imm = 0, int64(r.IntN(300))
+		if r.IntN(8) == 0 {
+			in.Imm = -1 - int64(r.IntN(1<<20)) // placeholder ids, kept by the decoder
+		}
 	case op == OpCallLocal:
 		in.Dst, in.Src = 0, 1
 	case op == OpCallx:
