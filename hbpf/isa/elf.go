@@ -212,6 +212,16 @@ func (l *layout) order(name string) position {
 	return position{section: 1 << 30}
 }
 
+// maxDataSection bounds the size of a global data section. Linux refuses
+// array map values larger than KMALLOC_MAX_SIZE, a few MiB.
+const maxDataSection = 64 << 20
+
+// isGlobalData reports whether a section holds global data, as cilium/ebpf
+// decides it.
+func isGlobalData(name string) bool {
+	return name == ".bss" || strings.HasPrefix(name, ".data") || strings.HasPrefix(name, ".rodata")
+}
+
 // readLayout checks that r holds a 64-bit little-endian BPF ELF object and
 // records where its symbols are.
 func readLayout(r io.ReaderAt) (*layout, error) {
@@ -248,6 +258,11 @@ func readLayout(r io.ReaderAt) (*layout, error) {
 
 	l := &layout{symbols: make(map[string]position), sections: make(map[string]position)}
 	for i, s := range f.Sections {
+		// Global data becomes a map value that is allocated in full, even for
+		// .bss, which takes no room in the file: bound it.
+		if isGlobalData(s.Name) && s.Size > maxDataSection {
+			return nil, fmt.Errorf("section %s: %d bytes of global data, more than the %d hbpf accepts", s.Name, s.Size, maxDataSection)
+		}
 		if _, dup := l.sections[s.Name]; !dup {
 			l.sections[s.Name] = position{section: i}
 		}
@@ -325,10 +340,7 @@ func (c *converter) convert() error {
 	// Static contents may name programs and maps, so they come last.
 	for i, name := range mapNames {
 		if err := c.contents(obj.Maps[i], c.spec.Maps[name]); err != nil {
-			if !errors.Is(err, ErrUnsupported) {
-				return err
-			}
-			obj.Unsupported = append(obj.Unsupported, err)
+			return err
 		}
 	}
 	return nil
@@ -363,16 +375,21 @@ func (c *converter) mapSpec(name string, ms *ebpf.MapSpec) (*MapSpec, error) {
 
 // contents converts a map's initial contents. Keys and values that are symbol
 // names become little-endian u32 indices: of a program in Object.Programs for
-// program arrays, of a map in Object.Maps for maps of maps.
+// program arrays, of a map in Object.Maps for maps of maps. Entries that
+// cannot be represented are left out and listed in Object.Unsupported.
 func (c *converter) contents(m *MapSpec, ms *ebpf.MapSpec) *ELFError {
 	for _, kv := range ms.Contents {
 		key, err := c.contentBytes(m, kv.Key, m.KeySize, "key")
-		if err != nil {
-			return err
+		var value []byte
+		if err == nil {
+			value, err = c.contentBytes(m, kv.Value, m.ValueSize, "value")
 		}
-		value, err := c.contentBytes(m, kv.Value, m.ValueSize, "value")
 		if err != nil {
-			return err
+			if !errors.Is(err, ErrUnsupported) {
+				return err
+			}
+			c.obj.Unsupported = append(c.obj.Unsupported, err)
+			continue
 		}
 		m.Contents = append(m.Contents, MapKV{Key: key, Value: value})
 	}

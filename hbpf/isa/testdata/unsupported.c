@@ -70,6 +70,16 @@ int core_local(struct xdp_md *ctx)
 	return eth->h_proto == bpf_htons(ETH_P_IP) ? XDP_PASS : XDP_DROP;
 }
 
+/* Slot 0 names a program the loader refuses, slot 1 one it accepts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 2);
+	__uint(key_size, sizeof(__u32));
+	__array(values, int(struct xdp_md *));
+} progs SEC(".maps") = {
+	.values = { [0] = &kfunc_call, [1] = &core_local },
+};
+
 SEC("tc")
 int tc_pass(struct __sk_buff *skb)
 {
