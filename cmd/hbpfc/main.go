@@ -91,7 +91,7 @@ func newApp() *cli.App {
 			"and Verilator co-simulation, and an offload evaluation for XDP programs on FPGA NICs.",
 		Commands: []*cli.Command{
 			asmCommand(), disasmCommand(), runCommand(), conformanceCommand(), pluginCommand(),
-			timingCommand(), genPcapCommand(),
+			timingCommand(), genPcapCommand(), offloadCommand(),
 		},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
 			return withCode(exitUsage, err)

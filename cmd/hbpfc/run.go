@@ -41,19 +41,23 @@ func runCommand() *cli.Command {
 			&cli.BoolFlag{Name: "kernel", Usage: "run in the Linux kernel (BPF_PROG_TEST_RUN) instead of the simulator"},
 			&cli.IntFlag{Name: "repeat", Value: 1, Usage: "with --kernel: time `N` extra runs per packet and report ns"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no per-packet lines, only the summary"},
-		}, simFlags()...),
+		}, simFlags(true)...),
 		Action: runAction,
 	}
 }
 
-// simFlags are the simulator settings shared by run, cosim and offload.
-func simFlags() []cli.Flag {
-	return []cli.Flag{
+// simFlags are the simulator settings shared by run, cosim and offload
+// (offload has a clock list of its own, so it leaves out --clock).
+func simFlags(withClock bool) []cli.Flag {
+	fs := []cli.Flag{
 		&cli.StringFlag{Name: "timing", Value: timing.Hbpf.Name, Usage: "timing profile `P`: hbpf or hbpf-classic"},
 		&cli.Uint64Flag{Name: "max-cycles", Value: sim.DefaultMaxCycles, Usage: "cycle budget per run (`N`); exceeding it traps"},
 		&cli.UintFlag{Name: "seed", Value: 1, Usage: "seed of bpf_get_prandom_u32"},
-		&cli.Float64Flag{Name: "clock", Value: sim.DefaultClockMHz, Usage: "core clock in `MHz`, for bpf_ktime_get_ns"},
 	}
+	if withClock {
+		fs = append(fs, &cli.Float64Flag{Name: "clock", Value: sim.DefaultClockMHz, Usage: "core clock in `MHz`, for bpf_ktime_get_ns"})
+	}
+	return fs
 }
 
 func simConfig(c *cli.Context) (sim.Config, error) {
@@ -64,7 +68,11 @@ func simConfig(c *cli.Context) (sim.Config, error) {
 	if c.Uint64("max-cycles") == 0 {
 		return sim.Config{}, usageErr("--max-cycles must be positive")
 	}
-	return sim.Config{Profile: prof, MaxCycles: c.Uint64("max-cycles"), Seed: uint32(c.Uint("seed")), ClockMHz: c.Float64("clock"), Log: os.Stderr}, nil
+	cfg := sim.Config{Profile: prof, MaxCycles: c.Uint64("max-cycles"), Seed: uint32(c.Uint("seed")), Log: os.Stderr}
+	if c.IsSet("clock") || c.Command.Name == "run" {
+		cfg.ClockMHz = c.Float64("clock")
+	}
+	return cfg, nil
 }
 
 // parseHex decodes hex bytes, allowing white space, "0x" prefixes and ':' separators.

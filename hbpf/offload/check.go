@@ -1,0 +1,290 @@
+package offload
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+
+	"github.com/hbpf/hbpf/hbpf/isa"
+	"github.com/hbpf/hbpf/hbpf/sim"
+	"github.com/hbpf/hbpf/hbpf/sim/timing"
+)
+
+// Blocker is one reason a program cannot run on the core.
+type Blocker struct {
+	Slot   int    `json:"slot"`             // instruction slot, or -1 for the program as a whole
+	Insn   string `json:"insn,omitempty"`   // the instruction, disassembled
+	Source string `json:"source,omitempty"` // C source line (BTF), if known
+	Reason string `json:"reason"`
+}
+
+func (b Blocker) String() string {
+	s := b.Reason
+	if b.Slot >= 0 {
+		s = fmt.Sprintf("insn %d `%s`: %s", b.Slot, b.Insn, b.Reason)
+	}
+	if b.Source != "" {
+		s += " (" + b.Source + ")"
+	}
+	return s
+}
+
+// Features is the inventory of what a program uses.
+type Features struct {
+	Slots        int            `json:"slots"`         // program size in 8-byte slots
+	Insns        int            `json:"insns"`         // instructions (lddw counts once)
+	Classes      map[string]int `json:"classes"`       // static instruction count per timing class
+	Helpers      []HelperUse    `json:"helpers"`       // helpers called, by id
+	Maps         []MapUse       `json:"maps"`          // maps referenced by the object
+	StackBytes   int            `json:"stack_bytes"`   // deepest stack offset below r10 seen (estimate)
+	LocalCalls   int            `json:"local_calls"`   // bpf-to-bpf call sites
+	CallDepth    int            `json:"call_depth"`    // deepest bpf-to-bpf call chain (frames)
+	TailCalls    int            `json:"tail_calls"`    // bpf_tail_call sites
+	GlobalData   []string       `json:"global_data"`   // .rodata/.data/.bss maps
+	MapMemBytes  int            `json:"map_mem_bytes"` // total value and key storage of all maps
+	UsesAtomics  bool           `json:"uses_atomics"`
+	UsesDivision bool           `json:"uses_division"`
+}
+
+// HelperUse is one helper a program calls.
+type HelperUse struct {
+	ID    int32  `json:"id"`
+	Name  string `json:"name"`
+	Sites int    `json:"sites"`
+}
+
+// MapUse is one map of the object.
+type MapUse struct {
+	Name       string `json:"name"`
+	Type       string `json:"type"`
+	KeySize    uint32 `json:"key_size"`
+	ValueSize  uint32 `json:"value_size"`
+	MaxEntries uint32 `json:"max_entries"`
+	Bytes      int    `json:"bytes"`
+}
+
+// Core describes what the target core can hold and run. The RTL generator
+// supplies the hardware's real limits through Unsupported.
+type Core struct {
+	Name         string
+	MaxSlots     int // instruction memory, in slots
+	MapMemBytes  int // on-chip memory available for maps, in bytes
+	StackFrame   int // bytes per frame
+	MaxCallDepth int
+	// Unsupported lists what the hardware cannot do for this program (helpers,
+	// map types not yet in hardware). Nil means the simulator's own limits only.
+	Unsupported func(p *isa.Program, maps []*isa.MapSpec) []Blocker
+}
+
+// DefaultCore is the hbpf core in its default configuration: 4096 instruction
+// slots, 512 KiB of map memory (a mid-size FPGA's block RAM share), 512-byte
+// frames, 8 frames.
+var DefaultCore = Core{Name: "hbpf", MaxSlots: 4096, MapMemBytes: 512 << 10, StackFrame: sim.StackFrame, MaxCallDepth: sim.MaxCallDepth}
+
+// Inventory lists the features program p of obj uses.
+func Inventory(obj *isa.Object, p *isa.Program) Features {
+	f := Features{Slots: p.NumSlots(), Insns: len(p.Insns), Classes: map[string]int{}}
+	helpers := map[int32]int{}
+	for i := range p.Insns {
+		in := &p.Insns[i]
+		f.Classes[timing.ClassOf(in).String()]++
+		switch in.Op {
+		case isa.OpCall:
+			helpers[int32(in.Imm)]++
+			if asm.BuiltinFunc(in.Imm) == asm.FnTailCall {
+				f.TailCalls++
+			}
+		case isa.OpCallLocal:
+			f.LocalCalls++
+		case isa.OpAtomic:
+			f.UsesAtomics = true
+		case isa.OpDiv, isa.OpSDiv, isa.OpMod, isa.OpSMod:
+			f.UsesDivision = true
+		}
+	}
+	ids := make([]int32, 0, len(helpers))
+	for id := range helpers {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(a, b int) bool { return ids[a] < ids[b] })
+	for _, id := range ids {
+		f.Helpers = append(f.Helpers, HelperUse{ID: id, Name: sim.HelperName(id), Sites: helpers[id]})
+	}
+	for _, m := range obj.Maps {
+		b := int(m.MaxEntries) * int(m.KeySize+m.ValueSize)
+		if m.Type == ebpf.RingBuf {
+			b = int(m.MaxEntries)
+		}
+		f.Maps = append(f.Maps, MapUse{Name: m.Name, Type: m.Type.String(), KeySize: m.KeySize, ValueSize: m.ValueSize, MaxEntries: m.MaxEntries, Bytes: b})
+		f.MapMemBytes += b
+		if m.ReadOnly || isGlobalData(m.Name) {
+			f.GlobalData = append(f.GlobalData, m.Name)
+		}
+	}
+	f.StackBytes = stackDepth(p)
+	f.CallDepth = callDepth(p)
+	return f
+}
+
+func isGlobalData(name string) bool {
+	for _, pre := range []string{".rodata", ".data", ".bss"} {
+		if len(name) >= len(pre) && name[:len(pre)] == pre {
+			return true
+		}
+	}
+	return false
+}
+
+// stackDepth estimates the deepest stack byte a function touches: accesses
+// through r10 and through registers copied from r10 and offset by a constant.
+func stackDepth(p *isa.Program) int {
+	deepest := 0
+	var fp [isa.NumRegs]int64 // offset from r10 of registers derived from it
+	var isFP [isa.NumRegs]bool
+	for i := range p.Insns {
+		in := &p.Insns[i]
+		if in.Op.IsJump() || in.Op == isa.OpCallLocal || in.Op == isa.OpExit {
+			isFP = [isa.NumRegs]bool{}
+		}
+		base := -1
+		switch in.Op {
+		case isa.OpLdx, isa.OpLdxs, isa.OpAtomic:
+			if in.Op == isa.OpAtomic {
+				base = int(in.Dst)
+			} else {
+				base = int(in.Src)
+			}
+		case isa.OpSt, isa.OpStx:
+			base = int(in.Dst)
+		}
+		if base >= 0 {
+			off := int64(in.Off)
+			if base == 10 {
+				deepest = max(deepest, int(-off))
+			} else if isFP[base] {
+				deepest = max(deepest, int(-(fp[base] + off)))
+			}
+		}
+		switch {
+		case in.Op == isa.OpMov && in.RegSrc && !in.ALU32 && in.Src == 10:
+			isFP[in.Dst], fp[in.Dst] = true, 0
+		case in.Op == isa.OpMov && in.RegSrc && !in.ALU32 && isFP[in.Src]:
+			isFP[in.Dst], fp[in.Dst] = true, fp[in.Src]
+		case in.Op == isa.OpAdd && !in.RegSrc && !in.ALU32 && isFP[in.Dst]:
+			fp[in.Dst] += in.Imm
+			deepest = max(deepest, int(-fp[in.Dst]))
+		case in.Op == isa.OpSub && !in.RegSrc && !in.ALU32 && isFP[in.Dst]:
+			fp[in.Dst] -= in.Imm
+			deepest = max(deepest, int(-fp[in.Dst]))
+		default:
+			if w := in.WrittenReg(); w >= 0 {
+				isFP[w] = false
+			}
+			if in.Op == isa.OpCall {
+				for r := 0; r <= 5; r++ {
+					isFP[r] = false
+				}
+			}
+		}
+	}
+	return deepest
+}
+
+// callDepth returns the deepest chain of bpf-to-bpf calls, in frames
+// (1 = no calls), or MaxCallDepth+1 for recursion.
+func callDepth(p *isa.Program) int {
+	// Functions start at slot 0 and at every local-call target.
+	starts := map[int]bool{0: true}
+	for i := range p.Insns {
+		if p.Insns[i].Op == isa.OpCallLocal {
+			starts[p.Insns[i].Target] = true
+		}
+	}
+	var sorted []int
+	for s := range starts {
+		sorted = append(sorted, s)
+	}
+	sort.Ints(sorted)
+	fnOf := func(slot int) int {
+		f := 0
+		for _, s := range sorted {
+			if s <= slot {
+				f = s
+			}
+		}
+		return f
+	}
+	callees := map[int][]int{}
+	for i := range p.Insns {
+		if in := &p.Insns[i]; in.Op == isa.OpCallLocal {
+			callees[fnOf(in.Slot)] = append(callees[fnOf(in.Slot)], in.Target)
+		}
+	}
+	var depth func(fn int, seen map[int]bool) int
+	depth = func(fn int, seen map[int]bool) int {
+		if seen[fn] {
+			return sim.MaxCallDepth + 1
+		}
+		seen[fn] = true
+		d := 1
+		for _, c := range callees[fn] {
+			d = max(d, 1+depth(c, seen))
+		}
+		delete(seen, fn)
+		return min(d, sim.MaxCallDepth+1)
+	}
+	return depth(0, map[int]bool{})
+}
+
+// Check returns what stops program p of obj from running on core c.
+func Check(obj *isa.Object, p *isa.Program, f Features, c Core) []Blocker {
+	var bs []Blocker
+	at := func(in *isa.Insn, reason string) Blocker {
+		b := Blocker{Slot: in.Slot, Insn: isa.Format(in, isa.SyntaxConformance), Reason: reason}
+		if in.Source != nil {
+			b.Source = fmt.Sprintf("%s:%d: %s", in.Source.File, in.Source.Line, in.Source.Text)
+		}
+		return b
+	}
+	supported := map[int32]bool{}
+	for _, h := range sim.Helpers {
+		supported[int32(h)] = true
+	}
+	for i := range p.Insns {
+		in := &p.Insns[i]
+		switch {
+		case in.Op == isa.OpCall && !supported[int32(in.Imm)]:
+			bs = append(bs, at(in, fmt.Sprintf("helper %d %s is not implemented by the core", in.Imm, sim.HelperName(int32(in.Imm)))))
+		case in.Op == isa.OpLdAbs || in.Op == isa.OpLdInd:
+			bs = append(bs, at(in, "legacy packet access (ld_abs/ld_ind) is for socket filters, not XDP"))
+		case in.Op == isa.OpCallx:
+			bs = append(bs, at(in, "callx (call through a register) is not in the XDP core"))
+		}
+	}
+	if f.Slots > c.MaxSlots {
+		bs = append(bs, Blocker{Slot: -1, Reason: fmt.Sprintf("program has %d slots; the instruction memory holds %d", f.Slots, c.MaxSlots)})
+	}
+	if f.StackBytes > c.StackFrame {
+		bs = append(bs, Blocker{Slot: -1, Reason: fmt.Sprintf("stack use of %d bytes exceeds the %d-byte frame", f.StackBytes, c.StackFrame)})
+	}
+	if f.CallDepth > c.MaxCallDepth {
+		bs = append(bs, Blocker{Slot: -1, Reason: fmt.Sprintf("bpf-to-bpf call depth %d exceeds %d frames (or recursion)", f.CallDepth, c.MaxCallDepth)})
+	}
+	if f.MapMemBytes > c.MapMemBytes {
+		bs = append(bs, Blocker{Slot: -1, Reason: fmt.Sprintf("maps need %d bytes; the core has %d bytes of map memory", f.MapMemBytes, c.MapMemBytes)})
+	}
+	for _, m := range obj.Maps {
+		if m.Type == ebpf.ArrayOfMaps || m.Type == ebpf.HashOfMaps {
+			bs = append(bs, Blocker{Slot: -1, Reason: fmt.Sprintf("map %s: %s (map-in-map) is not supported by the core", m.Name, m.Type)})
+		}
+	}
+	if c.Unsupported != nil {
+		bs = append(bs, c.Unsupported(p, obj.Maps)...)
+	}
+	for _, err := range obj.Unsupported {
+		bs = append(bs, Blocker{Slot: -1, Reason: err.Error()})
+	}
+	return bs
+}

@@ -1,0 +1,159 @@
+package offload
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/hbpf/hbpf/hbpf/isa"
+	"github.com/hbpf/hbpf/hbpf/packets"
+)
+
+func testdata(t *testing.T, name string) *isa.Object {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	obj, err := isa.LoadELF(filepath.Join(filepath.Dir(file), "..", "..", "testdata", "xdp", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return obj
+}
+
+func trace(t *testing.T, set string, n int) string {
+	t.Helper()
+	ps, err := packets.Generate(set, n, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), set+".pcap")
+	if err := packets.Write(path, ps); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestEvaluateFirewall(t *testing.T) {
+	obj := testdata(t, "xdp_firewall.o")
+	path := trace(t, "mixed", 2000)
+	r, err := Evaluate(obj, path, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Offloadable || len(r.Blockers) != 0 {
+		t.Errorf("firewall should be offloadable; blockers: %v", r.Blockers)
+	}
+	if r.Packets+r.Skipped != 2000 {
+		t.Errorf("%d packets + %d skipped, want 2000", r.Packets, r.Skipped)
+	}
+	if len(r.Profiles) != 2 || r.Profiles[0].Profile != "hbpf" {
+		t.Fatalf("profiles %+v", r.Profiles)
+	}
+	hb, cl := r.Profiles[0], r.Profiles[1]
+	for _, ps := range r.Profiles {
+		c := ps.Cycles
+		if !(c.Min <= c.P50 && c.P50 <= c.P90 && c.P90 <= c.P99 && c.P99 <= c.Max && c.Min <= c.Mean && c.Mean <= c.Max) {
+			t.Errorf("%s: cycle distribution out of order: %+v", ps.Profile, c)
+		}
+		n := 0
+		for _, d := range ps.ByAction {
+			n += d.N
+		}
+		if n != r.Packets {
+			t.Errorf("%s: per-action counts add to %d, want %d", ps.Profile, n, r.Packets)
+		}
+	}
+	if hb.Insns != cl.Insns {
+		t.Errorf("profiles retire different instructions: %+v vs %+v", hb.Insns, cl.Insns)
+	}
+	if cl.Cycles.Mean <= hb.Cycles.Mean {
+		t.Errorf("classic %.1f cycles, hbpf %.1f: the classic core should be slower", cl.Cycles.Mean, hb.Cycles.Mean)
+	}
+	if len(r.Throughput) != 6 || len(r.LineRates) != 8 {
+		t.Errorf("%d throughput rows, %d line rates", len(r.Throughput), len(r.LineRates))
+	}
+	if r.Hot[0].Count == 0 || r.Hot[0].Source == "" {
+		t.Errorf("hottest instruction lacks a count or source line: %+v", r.Hot[0])
+	}
+}
+
+// TestThroughputModel checks the arithmetic of the model on known numbers.
+func TestThroughputModel(t *testing.T) {
+	cfg := Config{BusBytes: 8, SwapCycles: 2}
+	if got := occupancy(100, 64, cfg); got != 102 {
+		t.Errorf("compute-bound occupancy = %v, want 102", got)
+	}
+	if got := occupancy(10, 1500, cfg); got != 190 { // ceil(1500/8) = 188
+		t.Errorf("ingest-bound occupancy = %v, want 190", got)
+	}
+	r := &Report{Profiles: []ProfileStats{{Profile: "hbpf", Occupancy: 100}}, Sizes: packets.SizeSummary{Mean: 100}}
+	rates := throughput(r, Config{ClocksMHz: []float64{250}})
+	if len(rates) != 1 || rates[0].PPS != 2.5e6 || rates[0].NsPerPkt != 400 || rates[0].Gbps != 2.0 {
+		t.Errorf("rates %+v, want 2.5 Mpps, 400 ns, 2 Gbit/s", rates)
+	}
+}
+
+func TestBlockers(t *testing.T) {
+	p, err := isa.Assemble([]byte("mov %r0, 2\ncall 1000\nldabsb 3\nexit"), "blocked.s")
+	if err != nil {
+		t.Skipf("assembler lacks a mnemonic used here: %v", err)
+	}
+	obj := &isa.Object{Path: "blocked.s", Programs: []*isa.Program{p}}
+	bs := Check(obj, p, Inventory(obj, p), DefaultCore)
+	var text []string
+	for _, b := range bs {
+		text = append(text, b.String())
+	}
+	all := strings.Join(text, "\n")
+	if !strings.Contains(all, "helper 1000") || !strings.Contains(all, "legacy packet access") {
+		t.Errorf("blockers do not name the helper and the legacy load:\n%s", all)
+	}
+	small := DefaultCore
+	small.MaxSlots = 2
+	if bs := Check(obj, p, Inventory(obj, p), small); len(bs) <= len(text) {
+		t.Errorf("a 2-slot instruction memory should add a blocker: %v", bs)
+	}
+}
+
+func TestTruncatedTrace(t *testing.T) {
+	obj := testdata(t, "xdp_count.o")
+	path := trace(t, "mixed", 300)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.pcap")
+	if err := os.WriteFile(cut, data[:len(data)*2/3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Evaluate(obj, cut, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.TraceError == "" || r.Packets == 0 || r.Packets >= 300 {
+		t.Errorf("truncated trace: %d packets, error %q; want some packets and the error", r.Packets, r.TraceError)
+	}
+}
+
+func TestWriteDir(t *testing.T) {
+	obj := testdata(t, "xdp_reflect.o")
+	r, err := Evaluate(obj, trace(t, "imix", 500), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := r.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"report.md", "report.json", "cycles-histogram.png", "cycles-histogram.svg", "cycles-vs-size.png"} {
+		st, err := os.Stat(filepath.Join(dir, f))
+		if err != nil || st.Size() == 0 {
+			t.Errorf("%s missing or empty: %v", f, err)
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "report.md"))
+	if !strings.Contains(string(md), "Verdict: offloadable") || !strings.Contains(string(md), "![cycles-histogram.png]") {
+		t.Errorf("report.md lacks the verdict or the plots")
+	}
+}
