@@ -284,17 +284,28 @@ func (a *assembler) objdumpPrefix(num int, c *cursor) (bool, error) {
 			return true, nil
 		}
 	}
-	// Slot number: decimal digits and a colon (labels never start with a digit).
+	// Slot number: decimal digits and a colon (labels never start with a
+	// digit), or a hex address when raw bytes follow.
+	save := c.pos
 	n = 0
 	for n < len(r) && isDigit(r[n]) {
 		n++
 	}
+	hexAddr := false
+	if n == 0 || n < len(r) && r[n] != ':' {
+		for n < len(r) && isHexDigit(r[n]) {
+			n++
+		}
+		hexAddr = true
+	}
 	if n > 0 && n < len(r) && r[n] == ':' {
 		c.pos += n + 1
+	} else {
+		hexAddr = false
 	}
 	// Raw bytes: 8 or 16 two-digit hex groups.
 	var raw []byte
-	save := c.pos
+	afterAddr := c.pos
 	for len(raw) < 16 {
 		c.skipSpace()
 		r := c.rest()
@@ -305,17 +316,19 @@ func (a *assembler) objdumpPrefix(num int, c *cursor) (bool, error) {
 		raw = append(raw, byte(v))
 		c.pos += 2
 	}
-	switch len(raw) {
-	case 8, 16:
+	switch {
+	case len(raw) == 8 || len(raw) == 16:
 		a.rawSrc = int(raw[1] >> 4)
+	case hexAddr:
+		c.pos = save // "beef:" is a label, not an address
 	default:
-		c.pos = save
+		c.pos = afterAddr
 	}
 	return false, nil
 }
 
 func (a *assembler) defineLabel(name string, line, col int) error {
-	if identLen(name) != len(name) {
+	if name == "" || identLen(name) != len(name) {
 		return a.errAt(line, col, "invalid label name %q", name)
 	}
 	if _, _, ok := regName(name); ok {

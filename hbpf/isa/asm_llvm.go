@@ -465,6 +465,10 @@ func (p *parser) llvmRHS(dst uint8, w bool, dcol int) error {
 			if err := p.ll(w, dcol); err != nil {
 				return err
 			}
+			// llvm-objdump does not print the pseudo source; its raw bytes do.
+			if p.a.rawSrc > 0 {
+				in.Src = uint8(p.a.rawSrc)
+			}
 			break
 		}
 		in.Op = OpMov

@@ -447,6 +447,7 @@ func TestAssembleObjdumpCallHint(t *testing.T) {
 		{"0:\t85 10 00 00 01 00 00 00\tcall 0x1", OpCallLocal, 1},
 		{"call -0x1", OpCallLocal, -1},
 		{"call 0x1", OpCall, 1},
+		{"a8:\t85 10 00 00 01 00 00 00\tcall 0x1", OpCallLocal, 1}, // GNU-style hex address
 	} {
 		p, err := Assemble([]byte("exit\n"+tc.line+"\nexit\nexit\n"), "hint.s")
 		if err != nil {
@@ -456,5 +457,12 @@ func TestAssembleObjdumpCallHint(t *testing.T) {
 		if in := p.Insns[1]; in.Op != tc.op || in.Imm != tc.imm {
 			t.Errorf("%q: got %v imm %d, want %v imm %d", tc.line, in.Op, in.Imm, tc.op, tc.imm)
 		}
+	}
+}
+
+func TestAssembleObjdumpLddwHint(t *testing.T) {
+	p := mustAssemble(t, "0:\t18 11 00 00 05 00 00 00 00 00 00 00 00 00 00 00\tr1 = 0x5 ll\nbeef:\nexit\n")
+	if in := p.Insns[0]; in.Src != PseudoMapFD || in.Imm != 5 {
+		t.Errorf("got src %d imm %d, want map_fd(5)", in.Src, in.Imm)
 	}
 }

@@ -9,14 +9,17 @@ import (
 	"testing"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/rlimit"
 )
 
 // elfKernelCollection loads path into the kernel with cilium/ebpf, or skips
 // the test when the kernel cannot be used.
 func elfKernelCollection(t *testing.T, path string) *ebpf.Collection {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("loading BPF programs into the kernel needs root (CAP_BPF, CAP_NET_ADMIN); run the tests as root to cross-check with the verifier")
+	elfNeedRoot(t)
+	// Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK.
+	if err := rlimit.RemoveMemlock(); err != nil {
+		t.Logf("raising RLIMIT_MEMLOCK: %v", err)
 	}
 	spec, err := ebpf.LoadCollectionSpec(path)
 	if err != nil {
@@ -35,6 +38,13 @@ func elfKernelCollection(t *testing.T, path string) *ebpf.Collection {
 	}
 	t.Cleanup(coll.Close)
 	return coll
+}
+
+func elfNeedRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("loading BPF programs into the kernel needs root (CAP_BPF, CAP_NET_ADMIN); run the tests as root to cross-check with the verifier")
+	}
 }
 
 // elfTestPackets are frames for BPF_PROG_TEST_RUN: IPv4/UDP, IPv4/TCP to
@@ -83,6 +93,7 @@ func elfTestPackets() [][]byte {
 // cilium/ebpf loads, must pass the verifier on their own, and must compute
 // the same verdicts and packets as the program cilium/ebpf loaded.
 func TestLoadELFKernel(t *testing.T) {
+	elfNeedRoot(t)
 	for _, tt := range elfTests {
 		t.Run(tt.file, func(t *testing.T) {
 			path := filepath.Join(elfXDPDir, tt.file)

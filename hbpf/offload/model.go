@@ -13,8 +13,8 @@ import (
 type Rate struct {
 	Profile  string  `json:"profile"`
 	ClockMHz float64 `json:"clock_mhz"`
-	PPS      float64 `json:"pps"`       // packets per second, one core
-	Gbps     float64 `json:"gbps"`      // frame bits per second, one core (trace sizes)
+	PPS      float64 `json:"pps"`        // packets per second, one core
+	Gbps     float64 `json:"gbps"`       // frame bits per second, one core (trace sizes)
 	NsPerPkt float64 `json:"ns_per_pkt"` // occupancy per packet in ns
 }
 
@@ -171,7 +171,7 @@ type Resources struct {
 	FF        int     `json:"ff"`
 	BRAM      int     `json:"bram"`
 	DSP       int     `json:"dsp"`
-	FmaxMHz   float64 `json:"fmax_mhz,omitempty"`   // nextpnr estimate, when placed
+	FmaxMHz   float64 `json:"fmax_mhz,omitempty"`    // nextpnr estimate, when placed
 	Depth     int     `json:"logic_depth,omitempty"` // longest path in cells, when not placed
 	FromCache bool    `json:"from_cache,omitempty"`
 }
