@@ -11,12 +11,12 @@ all: build
 build:
 	$(GO) build -o $(HBPFC) ./cmd/hbpfc
 
-# The main job on a shipped example: a real XDP program on a generated trace.
+# The main job on a shipped example: the offload evaluation of a real XDP
+# program (testdata/xdp/xdp_firewall.c) on a generated 100,000-packet trace.
 demo: build
 	@mkdir -p $(BUILD)
-	$(HBPFC) gen-pcap --set mixed --count 10000 --seed 1 -o $(BUILD)/mixed.pcap
-	$(HBPFC) disasm testdata/xdp/xdp_firewall.o --syntax llvm | head -40
-	$(HBPFC) run testdata/xdp/xdp_count.o --pcap $(BUILD)/mixed.pcap --quiet --maps
+	$(HBPFC) gen-pcap --set mixed --count 100000 --seed 1 -o $(BUILD)/mixed.pcap
+	$(HBPFC) offload testdata/xdp/xdp_firewall.o --pcap $(BUILD)/mixed.pcap --report $(BUILD)/report
 
 # The tests CI runs: vet, the full test suite, and every fuzz target briefly.
 test: test-go fuzz
