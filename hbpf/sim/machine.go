@@ -39,7 +39,7 @@ const (
 	DefaultMaxCycles = 1 << 24
 	DefaultClockMHz  = 250
 	ethHdrLen        = 14
-	xdpMetaMax       = 32
+	xdpMetaMax       = 252 // largest 4-aligned length the kernel's u8 skb_shared_info.meta_len holds
 )
 
 // Pointer returns the address of offset off in region r.
