@@ -163,9 +163,6 @@ func TestRandomRoundTrip(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	programs, insns := 200, 0
-	if testing.Short() {
-		programs = 20
-	}
 	type shape struct {
 		op     Op
 		alu32  bool
