@@ -44,195 +44,195 @@ func (m *Machine) exec() {
 		switch d.code {
 		// ALU64
 		case cAdd | vK64:
-			regs[d.dst] += uint64(d.imm)
+			regs[d.dst&15] += uint64(d.imm)
 			dst = int(d.dst)
 		case cAdd | vX64:
-			regs[d.dst] += regs[d.src]
+			regs[d.dst&15] += regs[d.src&15]
 			dst = int(d.dst)
 		case cSub | vK64:
-			regs[d.dst] -= uint64(d.imm)
+			regs[d.dst&15] -= uint64(d.imm)
 			dst = int(d.dst)
 		case cSub | vX64:
-			regs[d.dst] -= regs[d.src]
+			regs[d.dst&15] -= regs[d.src&15]
 			dst = int(d.dst)
 		case cMul | vK64:
-			regs[d.dst] *= uint64(d.imm)
+			regs[d.dst&15] *= uint64(d.imm)
 			dst = int(d.dst)
 		case cMul | vX64:
-			regs[d.dst] *= regs[d.src]
+			regs[d.dst&15] *= regs[d.src&15]
 			dst = int(d.dst)
 		case cDiv | vK64:
-			regs[d.dst] = udiv64(regs[d.dst], uint64(d.imm))
+			regs[d.dst&15] = udiv64(regs[d.dst&15], uint64(d.imm))
 			dst = int(d.dst)
 		case cDiv | vX64:
-			regs[d.dst] = udiv64(regs[d.dst], regs[d.src])
+			regs[d.dst&15] = udiv64(regs[d.dst&15], regs[d.src&15])
 			dst = int(d.dst)
 		case cSDiv | vK64:
-			regs[d.dst] = sdiv64(regs[d.dst], uint64(d.imm))
+			regs[d.dst&15] = sdiv64(regs[d.dst&15], uint64(d.imm))
 			dst = int(d.dst)
 		case cSDiv | vX64:
-			regs[d.dst] = sdiv64(regs[d.dst], regs[d.src])
+			regs[d.dst&15] = sdiv64(regs[d.dst&15], regs[d.src&15])
 			dst = int(d.dst)
 		case cMod | vK64:
-			regs[d.dst] = umod64(regs[d.dst], uint64(d.imm))
+			regs[d.dst&15] = umod64(regs[d.dst&15], uint64(d.imm))
 			dst = int(d.dst)
 		case cMod | vX64:
-			regs[d.dst] = umod64(regs[d.dst], regs[d.src])
+			regs[d.dst&15] = umod64(regs[d.dst&15], regs[d.src&15])
 			dst = int(d.dst)
 		case cSMod | vK64:
-			regs[d.dst] = smod64(regs[d.dst], uint64(d.imm))
+			regs[d.dst&15] = smod64(regs[d.dst&15], uint64(d.imm))
 			dst = int(d.dst)
 		case cSMod | vX64:
-			regs[d.dst] = smod64(regs[d.dst], regs[d.src])
+			regs[d.dst&15] = smod64(regs[d.dst&15], regs[d.src&15])
 			dst = int(d.dst)
 		case cOr | vK64:
-			regs[d.dst] |= uint64(d.imm)
+			regs[d.dst&15] |= uint64(d.imm)
 			dst = int(d.dst)
 		case cOr | vX64:
-			regs[d.dst] |= regs[d.src]
+			regs[d.dst&15] |= regs[d.src&15]
 			dst = int(d.dst)
 		case cAnd | vK64:
-			regs[d.dst] &= uint64(d.imm)
+			regs[d.dst&15] &= uint64(d.imm)
 			dst = int(d.dst)
 		case cAnd | vX64:
-			regs[d.dst] &= regs[d.src]
+			regs[d.dst&15] &= regs[d.src&15]
 			dst = int(d.dst)
 		case cXor | vK64:
-			regs[d.dst] ^= uint64(d.imm)
+			regs[d.dst&15] ^= uint64(d.imm)
 			dst = int(d.dst)
 		case cXor | vX64:
-			regs[d.dst] ^= regs[d.src]
+			regs[d.dst&15] ^= regs[d.src&15]
 			dst = int(d.dst)
 		case cLsh | vK64:
-			regs[d.dst] <<= uint64(d.imm) & 63
+			regs[d.dst&15] <<= uint64(d.imm) & 63
 			dst = int(d.dst)
 		case cLsh | vX64:
-			regs[d.dst] <<= regs[d.src] & 63
+			regs[d.dst&15] <<= regs[d.src&15] & 63
 			dst = int(d.dst)
 		case cRsh | vK64:
-			regs[d.dst] >>= uint64(d.imm) & 63
+			regs[d.dst&15] >>= uint64(d.imm) & 63
 			dst = int(d.dst)
 		case cRsh | vX64:
-			regs[d.dst] >>= regs[d.src] & 63
+			regs[d.dst&15] >>= regs[d.src&15] & 63
 			dst = int(d.dst)
 		case cArsh | vK64:
-			regs[d.dst] = uint64(int64(regs[d.dst]) >> (uint64(d.imm) & 63))
+			regs[d.dst&15] = uint64(int64(regs[d.dst&15]) >> (uint64(d.imm) & 63))
 			dst = int(d.dst)
 		case cArsh | vX64:
-			regs[d.dst] = uint64(int64(regs[d.dst]) >> (regs[d.src] & 63))
+			regs[d.dst&15] = uint64(int64(regs[d.dst&15]) >> (regs[d.src&15] & 63))
 			dst = int(d.dst)
 		case cNeg | vK64:
-			regs[d.dst] = -regs[d.dst]
+			regs[d.dst&15] = -regs[d.dst&15]
 			dst = int(d.dst)
 		case cMov | vK64:
-			regs[d.dst] = uint64(d.imm)
+			regs[d.dst&15] = uint64(d.imm)
 			dst = int(d.dst)
 		case cMov | vX64:
-			regs[d.dst] = regs[d.src]
+			regs[d.dst&15] = regs[d.src&15]
 			dst = int(d.dst)
 		case cMovSX | vX64:
-			regs[d.dst] = sext(regs[d.src], d.size)
+			regs[d.dst&15] = sext(regs[d.src&15], d.size)
 			dst = int(d.dst)
 		case cBswap | vK64:
-			regs[d.dst] = bswap(regs[d.dst], d.size)
+			regs[d.dst&15] = bswap(regs[d.dst&15], d.size)
 			dst = int(d.dst)
 
 		// ALU32: operate on the low halves, zero-extend the result.
 		case cAdd | vK32:
-			regs[d.dst] = uint64(uint32(regs[d.dst]) + uint32(d.imm))
+			regs[d.dst&15] = uint64(uint32(regs[d.dst&15]) + uint32(d.imm))
 			dst = int(d.dst)
 		case cAdd | vX32:
-			regs[d.dst] = uint64(uint32(regs[d.dst]) + uint32(regs[d.src]))
+			regs[d.dst&15] = uint64(uint32(regs[d.dst&15]) + uint32(regs[d.src&15]))
 			dst = int(d.dst)
 		case cSub | vK32:
-			regs[d.dst] = uint64(uint32(regs[d.dst]) - uint32(d.imm))
+			regs[d.dst&15] = uint64(uint32(regs[d.dst&15]) - uint32(d.imm))
 			dst = int(d.dst)
 		case cSub | vX32:
-			regs[d.dst] = uint64(uint32(regs[d.dst]) - uint32(regs[d.src]))
+			regs[d.dst&15] = uint64(uint32(regs[d.dst&15]) - uint32(regs[d.src&15]))
 			dst = int(d.dst)
 		case cMul | vK32:
-			regs[d.dst] = uint64(uint32(regs[d.dst]) * uint32(d.imm))
+			regs[d.dst&15] = uint64(uint32(regs[d.dst&15]) * uint32(d.imm))
 			dst = int(d.dst)
 		case cMul | vX32:
-			regs[d.dst] = uint64(uint32(regs[d.dst]) * uint32(regs[d.src]))
+			regs[d.dst&15] = uint64(uint32(regs[d.dst&15]) * uint32(regs[d.src&15]))
 			dst = int(d.dst)
 		case cDiv | vK32:
-			regs[d.dst] = udiv32(regs[d.dst], uint64(d.imm))
+			regs[d.dst&15] = udiv32(regs[d.dst&15], uint64(d.imm))
 			dst = int(d.dst)
 		case cDiv | vX32:
-			regs[d.dst] = udiv32(regs[d.dst], regs[d.src])
+			regs[d.dst&15] = udiv32(regs[d.dst&15], regs[d.src&15])
 			dst = int(d.dst)
 		case cSDiv | vK32:
-			regs[d.dst] = sdiv32(regs[d.dst], uint64(d.imm))
+			regs[d.dst&15] = sdiv32(regs[d.dst&15], uint64(d.imm))
 			dst = int(d.dst)
 		case cSDiv | vX32:
-			regs[d.dst] = sdiv32(regs[d.dst], regs[d.src])
+			regs[d.dst&15] = sdiv32(regs[d.dst&15], regs[d.src&15])
 			dst = int(d.dst)
 		case cMod | vK32:
-			regs[d.dst] = umod32(regs[d.dst], uint64(d.imm))
+			regs[d.dst&15] = umod32(regs[d.dst&15], uint64(d.imm))
 			dst = int(d.dst)
 		case cMod | vX32:
-			regs[d.dst] = umod32(regs[d.dst], regs[d.src])
+			regs[d.dst&15] = umod32(regs[d.dst&15], regs[d.src&15])
 			dst = int(d.dst)
 		case cSMod | vK32:
-			regs[d.dst] = smod32(regs[d.dst], uint64(d.imm))
+			regs[d.dst&15] = smod32(regs[d.dst&15], uint64(d.imm))
 			dst = int(d.dst)
 		case cSMod | vX32:
-			regs[d.dst] = smod32(regs[d.dst], regs[d.src])
+			regs[d.dst&15] = smod32(regs[d.dst&15], regs[d.src&15])
 			dst = int(d.dst)
 		case cOr | vK32:
-			regs[d.dst] = uint64(uint32(regs[d.dst]) | uint32(d.imm))
+			regs[d.dst&15] = uint64(uint32(regs[d.dst&15]) | uint32(d.imm))
 			dst = int(d.dst)
 		case cOr | vX32:
-			regs[d.dst] = uint64(uint32(regs[d.dst]) | uint32(regs[d.src]))
+			regs[d.dst&15] = uint64(uint32(regs[d.dst&15]) | uint32(regs[d.src&15]))
 			dst = int(d.dst)
 		case cAnd | vK32:
-			regs[d.dst] = uint64(uint32(regs[d.dst]) & uint32(d.imm))
+			regs[d.dst&15] = uint64(uint32(regs[d.dst&15]) & uint32(d.imm))
 			dst = int(d.dst)
 		case cAnd | vX32:
-			regs[d.dst] = uint64(uint32(regs[d.dst]) & uint32(regs[d.src]))
+			regs[d.dst&15] = uint64(uint32(regs[d.dst&15]) & uint32(regs[d.src&15]))
 			dst = int(d.dst)
 		case cXor | vK32:
-			regs[d.dst] = uint64(uint32(regs[d.dst]) ^ uint32(d.imm))
+			regs[d.dst&15] = uint64(uint32(regs[d.dst&15]) ^ uint32(d.imm))
 			dst = int(d.dst)
 		case cXor | vX32:
-			regs[d.dst] = uint64(uint32(regs[d.dst]) ^ uint32(regs[d.src]))
+			regs[d.dst&15] = uint64(uint32(regs[d.dst&15]) ^ uint32(regs[d.src&15]))
 			dst = int(d.dst)
 		case cLsh | vK32:
-			regs[d.dst] = uint64(uint32(regs[d.dst]) << (uint32(d.imm) & 31))
+			regs[d.dst&15] = uint64(uint32(regs[d.dst&15]) << (uint32(d.imm) & 31))
 			dst = int(d.dst)
 		case cLsh | vX32:
-			regs[d.dst] = uint64(uint32(regs[d.dst]) << (uint32(regs[d.src]) & 31))
+			regs[d.dst&15] = uint64(uint32(regs[d.dst&15]) << (uint32(regs[d.src&15]) & 31))
 			dst = int(d.dst)
 		case cRsh | vK32:
-			regs[d.dst] = uint64(uint32(regs[d.dst]) >> (uint32(d.imm) & 31))
+			regs[d.dst&15] = uint64(uint32(regs[d.dst&15]) >> (uint32(d.imm) & 31))
 			dst = int(d.dst)
 		case cRsh | vX32:
-			regs[d.dst] = uint64(uint32(regs[d.dst]) >> (uint32(regs[d.src]) & 31))
+			regs[d.dst&15] = uint64(uint32(regs[d.dst&15]) >> (uint32(regs[d.src&15]) & 31))
 			dst = int(d.dst)
 		case cArsh | vK32:
-			regs[d.dst] = uint64(uint32(int32(regs[d.dst]) >> (uint32(d.imm) & 31)))
+			regs[d.dst&15] = uint64(uint32(int32(regs[d.dst&15]) >> (uint32(d.imm) & 31)))
 			dst = int(d.dst)
 		case cArsh | vX32:
-			regs[d.dst] = uint64(uint32(int32(regs[d.dst]) >> (uint32(regs[d.src]) & 31)))
+			regs[d.dst&15] = uint64(uint32(int32(regs[d.dst&15]) >> (uint32(regs[d.src&15]) & 31)))
 			dst = int(d.dst)
 		case cNeg | vK32:
-			regs[d.dst] = uint64(-uint32(regs[d.dst]))
+			regs[d.dst&15] = uint64(-uint32(regs[d.dst&15]))
 			dst = int(d.dst)
 		case cMov | vK32:
-			regs[d.dst] = uint64(uint32(d.imm))
+			regs[d.dst&15] = uint64(uint32(d.imm))
 			dst = int(d.dst)
 		case cMov | vX32:
-			regs[d.dst] = uint64(uint32(regs[d.src]))
+			regs[d.dst&15] = uint64(uint32(regs[d.src&15]))
 			dst = int(d.dst)
 		case cMovSX | vX32:
-			regs[d.dst] = uint64(uint32(sext(regs[d.src], d.size)))
+			regs[d.dst&15] = uint64(uint32(sext(regs[d.src&15], d.size)))
 			dst = int(d.dst)
 		case cLE | vK32:
-			regs[d.dst] = regs[d.dst] & sizeMask(d.size)
+			regs[d.dst&15] = regs[d.dst&15] & sizeMask(d.size)
 			dst = int(d.dst)
 		case cBE | vK32:
-			regs[d.dst] = bswap(regs[d.dst], d.size)
+			regs[d.dst&15] = bswap(regs[d.dst&15], d.size)
 			dst = int(d.dst)
 
 		// JMP
@@ -253,10 +253,10 @@ func (m *Machine) exec() {
 			cJle | vK64, cJle | vX64, cJle | vK32, cJle | vX32,
 			cJslt | vK64, cJslt | vX64, cJslt | vK32, cJslt | vX32,
 			cJsle | vK64, cJsle | vX64, cJsle | vK32, cJsle | vX32:
-			a := regs[d.dst]
+			a := regs[d.dst&15]
 			b := uint64(d.imm)
 			if d.code&1 != 0 {
-				b = regs[d.src]
+				b = regs[d.src&15]
 			}
 			if d.code&2 != 0 {
 				a, b = uint64(uint32(a)), uint64(uint32(b))
@@ -271,7 +271,7 @@ func (m *Machine) exec() {
 		case cCall | vK64, cCallx | vK64:
 			id := int32(d.imm)
 			if d.code == cCallx|vK64 {
-				id = int32(regs[d.dst])
+				id = int32(regs[d.dst&15])
 			}
 			m.pc, m.cycles, m.insns = pc, cycles, insns
 			if !m.call(id) {
@@ -356,39 +356,39 @@ func (m *Machine) exec() {
 
 		// Loads and stores
 		case cLddw | vK64:
-			regs[d.dst] = uint64(d.imm)
+			regs[d.dst&15] = uint64(d.imm)
 			dst = int(d.dst)
 			next = pc + 2
 		case cLdx | 0, cLdx | 1, cLdx | 2, cLdx | 3:
 			m.pc = pc
-			v, ok := m.load(regs[d.src]+uint64(d.off), d.size)
+			v, ok := m.load(regs[d.src&15]+uint64(d.off), d.size)
 			if !ok {
 				m.cycles, m.insns = cycles, insns
 				m.retire(img, pc, -1)
 				return
 			}
-			regs[d.dst] = v
+			regs[d.dst&15] = v
 			dst = int(d.dst)
 		case cLdxs | 0, cLdxs | 1, cLdxs | 2:
 			m.pc = pc
-			v, ok := m.load(regs[d.src]+uint64(d.off), d.size)
+			v, ok := m.load(regs[d.src&15]+uint64(d.off), d.size)
 			if !ok {
 				m.cycles, m.insns = cycles, insns
 				m.retire(img, pc, -1)
 				return
 			}
-			regs[d.dst] = sext(v, d.size)
+			regs[d.dst&15] = sext(v, d.size)
 			dst = int(d.dst)
 		case cSt | 0, cSt | 1, cSt | 2, cSt | 3:
 			m.pc = pc
-			if !m.store(regs[d.dst]+uint64(d.off), d.size, uint64(d.imm)) {
+			if !m.store(regs[d.dst&15]+uint64(d.off), d.size, uint64(d.imm)) {
 				m.cycles, m.insns = cycles, insns
 				m.retire(img, pc, -1)
 				return
 			}
 		case cStx | 0, cStx | 1, cStx | 2, cStx | 3:
 			m.pc = pc
-			if !m.store(regs[d.dst]+uint64(d.off), d.size, regs[d.src]) {
+			if !m.store(regs[d.dst&15]+uint64(d.off), d.size, regs[d.src&15]) {
 				m.cycles, m.insns = cycles, insns
 				m.retire(img, pc, -1)
 				return
@@ -405,7 +405,7 @@ func (m *Machine) exec() {
 		case cLdAbs | vK64, cLdAbs | vK32, cLdInd | vK64, cLdInd | vK32:
 			off := uint64(d.imm)
 			if d.code&^3 == cLdInd {
-				off += regs[d.src]
+				off += regs[d.src&15]
 			}
 			v, ok := m.legacyLoad(off, d.size)
 			if !ok { // legacy semantics: the program exits with r0 = 0
@@ -582,12 +582,12 @@ func bswap(v uint64, size uint8) uint64 {
 func (m *Machine) atomic(d *dinsn) (int, bool) {
 	in := d.insn
 	regs := &m.regs
-	addr := regs[d.dst] + uint64(d.off)
+	addr := regs[d.dst&15] + uint64(d.off)
 	old, ok := m.load(addr, d.size)
 	if !ok {
 		return -1, false
 	}
-	src := regs[d.src]
+	src := regs[d.src&15]
 	var nv uint64
 	write := true
 	switch in.Atomic {
@@ -616,7 +616,7 @@ func (m *Machine) atomic(d *dinsn) (int, bool) {
 		regs[0] = old
 		return 0, true
 	case in.Fetch:
-		regs[d.src] = old
+		regs[d.src&15] = old
 		return int(d.src), true
 	}
 	return -1, true
