@@ -76,7 +76,7 @@ type Machine struct {
 	images  []*image
 	Maps    []maps.Map // the object's maps, by index
 	regions [numRegions]region
-	regs    [isa.NumRegs]uint64
+	regs    [16]uint64 // r0–r10; 16 so that a 4-bit register index needs no bounds check
 	stack   []byte
 	pkt     []byte
 	ctx     xdpBuff
@@ -276,7 +276,7 @@ func (m *Machine) setPacketRegion() {
 }
 
 func (m *Machine) reset(prog int) {
-	m.regs = [isa.NumRegs]uint64{}
+	m.regs = [16]uint64{}
 	m.regs[10] = Pointer(RegionStack, StackSize)
 	clear(m.stack)
 	m.depth, m.cur, m.pc, m.tails = 0, prog, 0, 0
@@ -292,7 +292,10 @@ func (m *Machine) run() Result {
 }
 
 // Regs returns the register file after the last run.
-func (m *Machine) Regs() [isa.NumRegs]uint64 { return m.regs }
+func (m *Machine) Regs() (r [isa.NumRegs]uint64) {
+	copy(r[:], m.regs[:])
+	return r
+}
 
 // trap records a fault at the current instruction.
 func (m *Machine) trap(c Cause, addr uint64, size int, format string, args ...any) {
