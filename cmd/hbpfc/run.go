@@ -280,6 +280,9 @@ func packetLine(r *xdp.PacketResult) string {
 	if r.Redirect != nil {
 		s += fmt.Sprintf(" redirect=%s:%d→%d", r.Redirect.Helper, r.Redirect.Key, r.Redirect.Target)
 	}
+	for name, recs := range r.Ringbuf {
+		s += fmt.Sprintf(" ringbuf %s: %s", name, strings.Join(recs, " "))
+	}
 	if r.Fault != nil {
 		s += " TRAP " + faultText(r.Fault)
 	}

@@ -9,19 +9,20 @@ import (
 // PacketResult is what running a program on one packet produced. It is the
 // per-packet JSONL record of `hbpfc run --json`.
 type PacketResult struct {
-	Index    int           `json:"index"`
-	Action   string        `json:"action"`
-	Retval   uint64        `json:"retval"`
-	Insns    uint64        `json:"insns,omitempty"`
-	Cycles   uint64        `json:"cycles,omitempty"`
-	Ns       float64       `json:"ns,omitempty"` // kernel: mean ns per run (BPF_PROG_TEST_RUN)
-	Len      int           `json:"len"`          // input length
-	Data     string        `json:"data"`         // hex of the packet after the program
-	Meta     string        `json:"meta,omitempty"`
-	Redirect *sim.Redirect `json:"redirect,omitempty"`
-	TailCall int           `json:"tail_calls,omitempty"`
-	Fault    *FaultInfo    `json:"fault,omitempty"`
-	Error    string        `json:"error,omitempty"` // the packet could not be run (e.g. malformed)
+	Index    int                 `json:"index"`
+	Action   string              `json:"action"`
+	Retval   uint64              `json:"retval"`
+	Insns    uint64              `json:"insns,omitempty"`
+	Cycles   uint64              `json:"cycles,omitempty"`
+	Ns       float64             `json:"ns,omitempty"` // kernel: mean ns per run (BPF_PROG_TEST_RUN)
+	Len      int                 `json:"len"`          // input length
+	Data     string              `json:"data"`         // hex of the packet after the program
+	Meta     string              `json:"meta,omitempty"`
+	Redirect *sim.Redirect       `json:"redirect,omitempty"`
+	TailCall int                 `json:"tail_calls,omitempty"`
+	Ringbuf  map[string][]string `json:"ringbuf,omitempty"` // ring-buffer records committed during the packet, hex, by map`
+	Fault    *FaultInfo          `json:"fault,omitempty"`
+	Error    string              `json:"error,omitempty"` // the packet could not be run (e.g. malformed)
 }
 
 // FaultInfo describes a trap for the record.

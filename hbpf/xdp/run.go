@@ -1,6 +1,7 @@
 package xdp
 
 import (
+	"encoding/hex"
 	"fmt"
 
 	"github.com/cilium/ebpf"
@@ -8,6 +9,7 @@ import (
 	"github.com/hbpf/hbpf/hbpf/isa"
 	"github.com/hbpf/hbpf/hbpf/packets"
 	"github.com/hbpf/hbpf/hbpf/sim"
+	"github.com/hbpf/hbpf/hbpf/sim/maps"
 )
 
 // Sim runs one XDP program of an object in the simulator, packet after packet,
@@ -15,6 +17,8 @@ import (
 type Sim struct {
 	M    *sim.Machine
 	Prog int // index of the program in the object
+
+	rings []*maps.RingBuf // drained after every packet, as by an ideal reader
 }
 
 // NewSim creates a simulator for program name (or the first XDP program if
@@ -28,7 +32,13 @@ func NewSim(obj *isa.Object, name string, cfg sim.Config) (*Sim, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", obj.Path, err)
 	}
-	return &Sim{M: m, Prog: idx}, nil
+	s := &Sim{M: m, Prog: idx}
+	for _, mp := range m.Maps {
+		if rb, ok := mp.(*maps.RingBuf); ok {
+			s.rings = append(s.rings, rb)
+		}
+	}
+	return s, nil
 }
 
 // SelectProgram returns the index of the program to run: the one called name,
@@ -63,7 +73,18 @@ func (s *Sim) Run(p *packets.Packet) PacketResult {
 		return runtError(p)
 	}
 	r := s.M.RunXDP(s.Prog, p.Data)
-	return fromSim(p.Index, len(p.Data), &r)
+	pr := fromSim(p.Index, len(p.Data), &r)
+	for _, rb := range s.rings {
+		if recs := rb.Consume(); len(recs) > 0 {
+			if pr.Ringbuf == nil {
+				pr.Ringbuf = map[string][]string{}
+			}
+			for _, rec := range recs {
+				pr.Ringbuf[rb.Spec().Name] = append(pr.Ringbuf[rb.Spec().Name], hex.EncodeToString(rec))
+			}
+		}
+	}
+	return pr
 }
 
 func runtError(p *packets.Packet) PacketResult {
