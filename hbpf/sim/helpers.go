@@ -72,6 +72,14 @@ func (m *Machine) call(id int32) bool {
 		}
 		if slot := mp.Lookup(key); slot >= 0 {
 			ret = Pointer(RegionMap0+idx, uint32(slot)*mp.Spec().ValueSize)
+			if t := mp.Spec().Type; t == ebpf.ArrayOfMaps || t == ebpf.HashOfMaps {
+				// A map-in-map lookup yields the inner map itself.
+				inner := binary.LittleEndian.Uint32(mp.Values()[slot*4:])
+				ret = 0
+				if int(inner) < len(m.Maps) {
+					ret = Pointer(RegionMapFD, inner)
+				}
+			}
 		}
 	case asm.FnMapUpdateElem:
 		mp, _, good := m.mapArg(a[0])
@@ -88,8 +96,8 @@ func (m *Machine) call(id int32) bool {
 			return m.badPtr(fn, "value", a[2], uint64(s.ValueSize))
 		}
 		n = int(s.KeySize)
-		if s.ReadOnly {
-			ret = neg(errEACCES)
+		if s.ReadOnly || s.Type == ebpf.ArrayOfMaps || s.Type == ebpf.HashOfMaps || s.Type == ebpf.ProgramArray {
+			ret = neg(errEACCES) // the kernel's verifier refuses these updates from programs
 		} else if err := mp.Update(key, val, a[3]); err != nil {
 			ret = uint64(maps.Errno(err))
 		}

@@ -155,6 +155,18 @@ func create(s *isa.MapSpec) (Map, error) {
 			return nil, fmt.Errorf("value size %d, want 4 or 8: %w", s.ValueSize, ErrInvalid)
 		}
 		return newDevMapHash(s), nil
+	case ebpf.ArrayOfMaps:
+		// Values are u32 indices of inner maps in the object (as the ELF
+		// loader writes them); the runtime turns a hit into a map handle.
+		if err := checkSizes(s, 4, 4, 4, 4); err != nil {
+			return nil, err
+		}
+		return newArray(s), nil
+	case ebpf.HashOfMaps:
+		if err := checkSizes(s, 1, 0, 4, 4); err != nil {
+			return nil, err
+		}
+		return newHash(s), nil
 	case ebpf.RingBuf:
 		if err := checkSizes(s, 0, 0, 0, 0); err != nil {
 			return nil, err

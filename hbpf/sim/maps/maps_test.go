@@ -925,3 +925,21 @@ func BenchmarkLookup(b *testing.B) {
 		}
 	})
 }
+
+func TestMapOfMaps(t *testing.T) {
+	for _, typ := range []ebpf.MapType{ebpf.ArrayOfMaps, ebpf.HashOfMaps} {
+		spec := &isa.MapSpec{Name: "outer", Type: typ, KeySize: 4, ValueSize: 4, MaxEntries: 4,
+			Contents: []isa.MapKV{{Key: []byte{1, 0, 0, 0}, Value: []byte{7, 0, 0, 0}}}}
+		m, err := New(spec)
+		if err != nil {
+			t.Fatalf("%s: %v", typ, err)
+		}
+		slot := m.Lookup([]byte{1, 0, 0, 0})
+		if slot < 0 || m.Values()[slot*4] != 7 {
+			t.Errorf("%s: lookup of key 1 gave slot %d, want the inner map index 7", typ, slot)
+		}
+		if m.Lookup([]byte{2, 0, 0, 0}) >= 0 && typ == ebpf.HashOfMaps {
+			t.Errorf("%s: key 2 should be absent", typ)
+		}
+	}
+}
