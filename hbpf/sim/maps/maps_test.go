@@ -930,7 +930,7 @@ func TestMapOfMaps(t *testing.T) {
 	for _, typ := range []ebpf.MapType{ebpf.ArrayOfMaps, ebpf.HashOfMaps} {
 		spec := &isa.MapSpec{Name: "outer", Type: typ, KeySize: 4, ValueSize: 4, MaxEntries: 4,
 			Contents: []isa.MapKV{{Key: []byte{1, 0, 0, 0}, Value: []byte{7, 0, 0, 0}}}}
-		m, err := New(spec)
+		m, err := maps.New(spec)
 		if err != nil {
 			t.Fatalf("%s: %v", typ, err)
 		}
