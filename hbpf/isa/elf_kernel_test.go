@@ -94,9 +94,12 @@ func elfTestPackets() [][]byte {
 // the same verdicts and packets as the program cilium/ebpf loaded.
 func TestLoadELFKernel(t *testing.T) {
 	elfNeedRoot(t)
+	paths := []string{"testdata/atomics.o", "testdata/legacy.o"}
 	for _, tt := range elfTests {
-		t.Run(tt.file, func(t *testing.T) {
-			path := filepath.Join(elfXDPDir, tt.file)
+		paths = append(paths, filepath.Join(elfXDPDir, tt.file))
+	}
+	for _, path := range paths {
+		t.Run(filepath.Base(path), func(t *testing.T) {
 			obj, err := LoadELF(path)
 			if err != nil {
 				t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -696,4 +697,42 @@ func elfAsm(t *testing.T, code []byte) asm.Instructions {
 		t.Fatal(err)
 	}
 	return insns
+}
+
+// TestLoadELFAtomics checks that every atomic operation survives the trip
+// through cilium/ebpf's decoder and encoder with its immediate intact.
+func TestLoadELFAtomics(t *testing.T) {
+	const path = "testdata/atomics.o"
+	obj, err := LoadELF(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := obj.Program("xdp_atomics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type op struct {
+		atomic AtomicOp
+		fetch  bool
+		size   uint8
+	}
+	var want, got []op
+	for _, a := range []AtomicOp{AtomicAdd, AtomicAnd, AtomicOr, AtomicXor} {
+		for _, fetch := range []bool{false, true} {
+			want = append(want, op{a, fetch, 8}, op{a, fetch, 4})
+		}
+	}
+	want = append(want, op{AtomicXchg, true, 8}, op{AtomicXchg, true, 4}, op{AtomicCmpXchg, true, 8}, op{AtomicCmpXchg, true, 4})
+	for _, in := range p.Insns {
+		if in.Op == OpAtomic {
+			got = append(got, op{in.Atomic, in.Fetch, in.Size})
+		}
+	}
+	key := func(o op) string { return fmt.Sprint(o) }
+	slices.SortFunc(want, func(a, b op) int { return strings.Compare(key(a), key(b)) })
+	slices.SortFunc(got, func(a, b op) int { return strings.Compare(key(a), key(b)) })
+	if !slices.Equal(got, want) {
+		t.Errorf("atomics %v, want %v", got, want)
+	}
+	elfCrossCheck(t, path, obj, nil)
 }
