@@ -26,7 +26,10 @@ import (
 // has Src [PseudoMapFD] (or [PseudoMapValue] for global data and direct value
 // access), Ref set to the map's name and Imm = offset<<32 | index. Local calls
 // and function pointers (lddw [PseudoFunc]) are linked into the program that
-// uses them, so their targets are slots within it.
+// uses them, so their targets are slots within it, and carry the callee's name
+// in Ref. Where the object has BTF line info, Insn.Source holds it: it is set
+// on the first instruction of each source line (line 0 marks code the
+// compiler made up) and applies until the next instruction that has one.
 type Object struct {
 	Path     string     // file name as given to LoadELF or LoadELFReader
 	License  string     // contents of the "license" section
@@ -66,6 +69,7 @@ type ELFError struct {
 	Err     error  // what is wrong
 }
 
+// Error returns the message: file, program, map, instruction, then the reason.
 func (e *ELFError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
