@@ -174,12 +174,10 @@ func (m *Machine) call(id int32) bool {
 			m.loop = loopReq{n: a[0], cb: int(uint32(a[1])), ctx: a[2], pending: true}
 		}
 	case asm.FnCsumDiff:
+		// Since Linux 6.13 any sizes are accepted (no multiple-of-4 or
+		// 512-byte limit): the buffers are summed in place.
 		from, to := a[0], a[2]
 		fs, ts := a[1], a[3]
-		if fs%4 != 0 || ts%4 != 0 || fs+ts > 512 {
-			ret = neg(errEINVAL)
-			break
-		}
 		var fb, tb []byte
 		if fs > 0 {
 			if fb = m.slice(from, fs); fb == nil {
@@ -382,20 +380,52 @@ func (m *Machine) adjustTail(delta int64) uint64 {
 	return 0
 }
 
-// csumDiff is bpf_csum_diff: the one's-complement sum of the 32-bit words of
-// to, minus those of from, plus seed, folded to 32 bits (as x86's csum_partial).
+// csumDiff is bpf_csum_diff as Linux computes it since 6.13: the checksum of
+// to (seeded) minus the checksum of from, with the pure push (no from) and
+// pull (no to) cases computed directly, folded to 16 bits by from32to16 (not
+// complemented). Sums are one's-complement sums of little-endian 64-bit words
+// (a short tail zero-padded), folded to 32 bits, as x86-64's csum_partial;
+// since end-around-carry sums are order independent, this is also the value
+// of every other architecture's csum_partial.
 func csumDiff(from, to []byte, seed uint32) uint64 {
-	sum := uint64(seed)
-	for i := 0; i+4 <= len(from); i += 4 {
-		sum += uint64(^binary.LittleEndian.Uint32(from[i:]))
+	var sum uint32
+	switch {
+	case len(to) == 0:
+		sum = ^csumPartial(from, ^seed)
+	case len(from) == 0:
+		sum = csumPartial(to, seed)
+	default:
+		sum = csumAdd32(csumPartial(to, seed), ^csumPartial(from, 0))
 	}
-	for i := 0; i+4 <= len(to); i += 4 {
-		sum += uint64(binary.LittleEndian.Uint32(to[i:]))
+	sum += sum>>16 | sum<<16 // from32to16
+	return uint64(sum >> 16)
+}
+
+// csumPartial is the kernel's csum_partial: an end-around-carry sum of the
+// little-endian 64-bit words of b (a short tail zero-padded) and sum, folded
+// to 32 bits.
+func csumPartial(b []byte, sum uint32) uint32 {
+	acc := uint64(sum)
+	for len(b) > 0 {
+		var w [8]byte
+		n := copy(w[:], b)
+		b = b[n:]
+		v := binary.LittleEndian.Uint64(w[:])
+		acc += v
+		if acc < v {
+			acc++
+		}
 	}
-	for sum>>32 != 0 {
-		sum = sum&0xffffffff + sum>>32
+	return csumAdd32(uint32(acc>>32), uint32(acc))
+}
+
+// csumAdd32 adds with end-around carry.
+func csumAdd32(a, b uint32) uint32 {
+	s := a + b
+	if s < b {
+		s++
 	}
-	return sum
+	return s
 }
 
 // printk formats bpf_trace_printk(fmt, fmt_size, a1, a2, a3) to the log.

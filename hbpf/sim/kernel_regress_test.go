@@ -88,3 +88,52 @@ exit
 		t.Errorf("metadata %s, want %s", got, want)
 	}
 }
+
+// TestCsumDiffKernel: bpf_csum_diff returns the 16-bit folded (not
+// complemented) difference, accepts sizes that are not multiples of 4, and
+// treats pure push and pull specially, as Linux does since 6.13. It used to
+// return the 32-bit sum and -EINVAL for such sizes. The expected values were
+// produced by the kernel for the same program and packet.
+func TestCsumDiffKernel(t *testing.T) {
+	pattern := make([]byte, 64)
+	for i := range pattern {
+		pattern[i] = byte(i*37 + 11)
+	}
+	for _, tc := range []struct {
+		from, to int   // sizes; from is r10-64, to is r10-32
+		seed     int64 // r5
+		zero     bool  // the stack holds zeros instead of the pattern
+		want     uint64
+	}{
+		{4, 0, 0, false, 0x559f},
+		{0, 4, 0, false, 0xeba0},
+		{8, 4, 0x12345678, false, 0xd663},
+		{0, 0, 0xffffffff, false, 0xffff},
+		{0, 0, 0x1ffff, false, 0x1},
+		{3, 0, 0, false, 0xcf9f},
+		{0, 6, 0, false, 0x4fe0},
+		{32, 32, 7, false, 0x108},
+		{64, 0, 0, false, 0x902f},
+		{4, 0, 0, true, 0x0},
+		{0, 4, 0, true, 0x0},
+		{4, 4, 0, true, 0xffff},
+		{0, 0, 0, true, 0x0},
+		{13, 29, 0xdeadbeef, false, 0xdaa2},
+	} {
+		t.Run(fmt.Sprintf("%d_%d_%x_%v", tc.from, tc.to, tc.seed, tc.zero), func(t *testing.T) {
+			src := "ldxw %r7, [%r1+0]\n"
+			for i := 0; i < 64; i += 8 {
+				src += fmt.Sprintf("ldxdw %%r2, [%%r7+%d]\nstxdw [%%r10-%d], %%r2\n", i, 64-i)
+			}
+			src += fmt.Sprintf("mov %%r1, %%r10\nadd %%r1, -64\nmov %%r2, %d\nmov %%r3, %%r10\nadd %%r3, -32\nmov %%r4, %d\nlddw %%r5, %d\ncall 28\nexit\n",
+				tc.from, tc.to, tc.seed)
+			pkt := pattern
+			if tc.zero {
+				pkt = make([]byte, 64)
+			}
+			if r := runXDP(t, src, pkt); r.R0 != tc.want {
+				t.Errorf("bpf_csum_diff(%d bytes, %d bytes, seed 0x%x) = 0x%x, want 0x%x", tc.from, tc.to, tc.seed, r.R0, tc.want)
+			}
+		})
+	}
+}
