@@ -384,9 +384,8 @@ func (m *Machine) adjustTail(delta int64) uint64 {
 // to (seeded) minus the checksum of from, with the pure push (no from) and
 // pull (no to) cases computed directly, folded to 16 bits by from32to16 (not
 // complemented). Sums are one's-complement sums of little-endian 64-bit words
-// (a short tail zero-padded), folded to 32 bits, as x86-64's csum_partial;
-// since end-around-carry sums are order independent, this is also the value
-// of every other architecture's csum_partial.
+// (a short tail zero-padded), folded to 32 bits, as x86-64's csum_partial
+// (the differential tests' reference kernel) computes them.
 func csumDiff(from, to []byte, seed uint32) uint64 {
 	var sum uint32
 	switch {
