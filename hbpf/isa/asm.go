@@ -1,10 +1,14 @@
 package isa
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/cilium/ebpf/asm"
 )
 
 // Syntax selects an assembly dialect.
@@ -75,6 +79,9 @@ func (e *SyntaxError) Unwrap() []error { return []error{ErrSyntax, ErrInvalid} }
 // preceded by labels ("name:") and followed by a comment ("#" or ";"). Output of
 // llvm-objdump -d pastes in as it is: slot numbers, raw instruction bytes,
 // "<name>:" symbol lines, section headers and relocation lines are understood.
+// Where a line shows raw bytes they must agree with its text; they resolve
+// what the text leaves open (a local "call N", the pseudo source of "ll"
+// loads) and stand in for "<unknown>".
 //
 // Jump targets are labels or signed slot offsets ("+3", "-2"); the label "exit",
 // unless defined, names the first exit instruction, as in bpf_conformance.
@@ -128,6 +135,7 @@ type assembler struct {
 	insns     []Insn
 	lines     []int    // source line of each instruction
 	texts     []string // source text of each instruction
+	raws      [][]byte // objdump raw bytes of each instruction, nil if none
 	slot      int      // next free slot
 	labels    map[string]labelDef
 	fixups    []fixup
@@ -135,7 +143,8 @@ type assembler struct {
 	lastLine  int
 
 	// per line
-	rawSrc int // src nibble from an objdump raw-bytes column, -1 if absent
+	raw    []byte // objdump raw-bytes column, nil if absent
+	rawSrc int    // src nibble of raw, -1 if absent
 }
 
 func (a *assembler) errAt(line, col int, format string, args ...any) error {
@@ -151,6 +160,7 @@ func (a *assembler) emit(in Insn, line int, text string) {
 	a.insns = append(a.insns, in)
 	a.lines = append(a.lines, line)
 	a.texts = append(a.texts, text)
+	a.raws = append(a.raws, a.raw)
 	a.slot += in.Slots()
 }
 
@@ -203,7 +213,7 @@ func (c *cursor) col() int { return c.pos + 1 }
 
 // line assembles one source line.
 func (a *assembler) line(num int, text string) error {
-	a.rawSrc = -1
+	a.raw, a.rawSrc = nil, -1
 	s := text
 	if i := strings.IndexAny(s, "#;"); i >= 0 {
 		s = s[:i]
@@ -243,6 +253,15 @@ func (a *assembler) line(num int, text string) error {
 	}
 	c.skipSpace()
 	if c.rest() == "" || strings.TrimSpace(c.rest()) == "..." {
+		return nil
+	}
+	if a.raw != nil && strings.TrimSpace(c.rest()) == "<unknown>" {
+		// llvm-objdump could not name it: take the raw bytes.
+		in, err := decodeOne(a.raw)
+		if err != nil {
+			return a.errAt(num, c.col(), "raw bytes % x: %v", a.raw, err)
+		}
+		a.emit(in, num, strings.TrimSpace(s))
 		return nil
 	}
 	start := c.pos
@@ -318,7 +337,7 @@ func (a *assembler) objdumpPrefix(num int, c *cursor) (bool, error) {
 	}
 	switch {
 	case len(raw) == 8 || len(raw) == 16:
-		a.rawSrc = int(raw[1] >> 4)
+		a.raw, a.rawSrc = raw, int(raw[1]>>4)
 	case hexAddr:
 		c.pos = save // "beef:" is a label, not an address
 	default:
@@ -371,6 +390,11 @@ func (a *assembler) finish() (*Program, error) {
 			in.Imm = int64(uint64(in.Imm)&^0xffffffff | uint64(uint32(int32(rel))))
 		}
 	}
+	for i, raw := range a.raws {
+		if raw != nil && !bytes.Equal(a.insns[i].Encode(), raw) {
+			return nil, a.errAt(a.lines[i], 0, "instruction text encodes as % x but the line's raw bytes are % x; remove the bytes to assemble the text", a.insns[i].Encode(), raw)
+		}
+	}
 	p, err := FromInsns(a.insns)
 	if err != nil {
 		var de *DecodeError
@@ -388,6 +412,23 @@ func (a *assembler) finish() (*Program, error) {
 		p.Insns[i].Source = &Line{File: a.file, Line: a.lines[i], Text: a.texts[i]}
 	}
 	return p, nil
+}
+
+// decodeOne decodes one raw instruction (8 bytes, or 16 for lddw) without
+// resolving its target.
+func decodeOne(raw []byte) (Insn, error) {
+	var ri asm.Instruction
+	if err := ri.Unmarshal(bytes.NewReader(raw), binary.LittleEndian, "linux"); err != nil {
+		return Insn{}, err
+	}
+	in, err := classify(&ri, raw[:SlotSize])
+	if err != nil {
+		return Insn{}, err
+	}
+	if in.Slots()*SlotSize != len(raw) {
+		return Insn{}, fmt.Errorf("%d bytes for a %d-slot instruction", len(raw), in.Slots())
+	}
+	return in, nil
 }
 
 // insnAtSlot returns the index of the instruction covering slot.

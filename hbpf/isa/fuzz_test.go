@@ -34,6 +34,7 @@ var asmSeeds = []string{
 	"r0 = (s16)r1\nw0 = (s8)w1\ncallx r2\ncall 1\ngotol +0\nexit\n",
 	"r1 = map_value(3, 8) ll\nr2 = func(+1) ll\nexit\nr0 = *(u16 *)skb[r1 + 2]\nexit\n",
 	objdumpOutput,
+	"0:\t45 01 01 00 00 00 00 00\t<unknown>\n1:\t18 21 00 00 05 00 00 00 00 00 00 00 10 00 00 00\tr1 = 0x1000000005 ll\n3:\t95 00 00 00 00 00 00 00\texit\n",
 	"mov32 %r0, 2147483648\n",
 	"ldxb %r0, [%r1+0x10000]\n",
 	"lock or [%r10-8]\n",
