@@ -27,7 +27,7 @@ func offloadCommand() *cli.Command {
 			&cli.IntFlag{Name: "bus-bytes", Value: 8, Usage: "packet ingest bus width in `BYTES` per cycle"},
 			&cli.IntFlag{Name: "swap-cycles", Value: 2, Usage: "cycles per packet to swap buffers (`N`)"},
 			&cli.BoolFlag{Name: "no-kernel", Usage: "skip the kernel's software baseline"},
-			&cli.IntFlag{Name: "kernel-packets", Value: 200, Usage: "packets timed in the kernel (`N`)"},
+			&cli.IntFlag{Name: "kernel-packets", Value: 50, Usage: "packets timed in the kernel (`N`)"},
 		}, simFlags(false)...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {

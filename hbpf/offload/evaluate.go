@@ -29,8 +29,8 @@ type Config struct {
 	Hot          int               // hottest instructions to list; default 10
 	Sim          sim.Config        // seed, budget, clock for ktime (Profile is set per run)
 	Kernel       bool              // measure the kernel's software baseline
-	KernelSample int               // packets timed in the kernel; default 200
-	KernelRepeat int               // runs per packet for timing; default 100
+	KernelSample int               // packets timed in the kernel; default 50 (each call costs ~40 ms of fixed kernel overhead)
+	KernelRepeat int               // runs per packet for timing; default 1000
 	Progress     func(done int64)  // called as packets are simulated (hbpf profile)
 	Logic        LogicFunc         // synthesis of the generic and specialised core, if available
 }
@@ -64,10 +64,10 @@ func (c *Config) defaults() {
 		c.Hot = 10
 	}
 	if c.KernelSample <= 0 {
-		c.KernelSample = 200
+		c.KernelSample = 50
 	}
 	if c.KernelRepeat <= 0 {
-		c.KernelRepeat = 100
+		c.KernelRepeat = 1000
 	}
 }
 
