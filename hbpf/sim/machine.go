@@ -241,9 +241,10 @@ func (m *Machine) RunXDP(prog int, packet []byte) XDPResult {
 		m.pkt = make([]byte, need)
 	}
 	m.pkt = m.pkt[:need]
+	// The tailroom is not cleared: nothing can read past data_end, and
+	// bpf_xdp_adjust_tail zeroes what it grows, as the kernel does.
 	clear(m.pkt[:Headroom])
 	copy(m.pkt[Headroom:], packet)
-	clear(m.pkt[Headroom+len(packet):])
 	m.ctx = xdpBuff{meta: Headroom, data: Headroom, end: uint32(Headroom + len(packet))}
 	m.setPacketRegion()
 	m.regions[RegionCtx] = region{} // ctx is served by loadCtx
