@@ -177,7 +177,7 @@ var Hbpf = &Profile{
 		asm.FnKtimeGetNs:        {Fixed: 1},
 		asm.FnGetSmpProcessorId: {Fixed: 1},
 		asm.FnCsumDiff:          {Fixed: 2, PerWord: 2},
-		asm.FnXdpAdjustHead:     {Fixed: 2},
+		asm.FnXdpAdjustHead:     {Fixed: 4}, // moves up to 32 bytes of metadata: 4 reads + 4 writes, pipelined
 		asm.FnXdpAdjustMeta:     {Fixed: 2},
 		asm.FnXdpAdjustTail:     {Fixed: 2},
 		asm.FnRedirect:          {Fixed: 1},

@@ -1,0 +1,351 @@
+package cosim
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/hbpf/hbpf/hbpf/isa"
+	"github.com/hbpf/hbpf/hbpf/rtl"
+	"github.com/hbpf/hbpf/hbpf/sim"
+)
+
+// DefaultHistory is how many retirements before a divergence a Mismatch keeps.
+const DefaultHistory = 8
+
+// Checker runs a program in the simulator and in the hardware, run by run,
+// and compares them: every retirement record (cycle stamp included), the
+// result, and afterwards the packet and the map values.
+type Checker struct {
+	M       *sim.Machine
+	HW      *HW
+	Progs   []*isa.Program
+	Prog    int
+	History int    // retirements kept for a Mismatch; default DefaultHistory
+	Runs    int    // runs so far
+	Records uint64 // records compared so far
+	Last    Done   // the hardware's end of the last run
+	LastHW  sim.Record
+	sim     []sim.Record
+}
+
+// NewChecker creates a simulator for the programs and maps and loads program
+// prog into the session's core.
+func NewChecker(s *Session, cfg rtl.Config, progs []*isa.Program, prog int, specs []*isa.MapSpec, sc sim.Config) (*Checker, error) {
+	if sc.Profile == nil {
+		sc.Profile = cfg.Profile
+	}
+	if cfg.Profile == nil {
+		cfg.Profile = sc.Profile
+	}
+	if sc.ClockMHz == 0 && cfg.ClockMHz != 0 {
+		sc.ClockMHz = cfg.ClockMHz
+	}
+	if cfg.ClockMHz == 0 {
+		cfg.ClockMHz = sc.ClockMHz
+	}
+	m, err := sim.New(progs, specs, sc)
+	if err != nil {
+		return nil, err
+	}
+	values := make([][]byte, len(m.Maps))
+	for i, mp := range m.Maps {
+		values[i] = mp.Values()
+	}
+	hw, err := Load(s, cfg, progs, prog, specs, values, sc)
+	if err != nil {
+		return nil, err
+	}
+	return &Checker{M: m, HW: hw, Progs: progs, Prog: prog}, nil
+}
+
+// RunXDP runs both on a packet. A divergence is a *Mismatch.
+func (c *Checker) RunXDP(packet []byte) (sim.XDPResult, error) {
+	c.startSim()
+	r := c.M.RunXDP(c.Prog, packet)
+	tag := fmt.Sprintf("run%d", c.Runs)
+	var mm *Mismatch
+	n := 0
+	d, err := c.HW.RunXDP(tag, packet, c.compare(&mm, &n))
+	if err != nil {
+		return r, err
+	}
+	if err := c.finish(mm, n, d, r.Result); err != nil {
+		return r, err
+	}
+	// The packet and its metadata.
+	if got, want := int(d.End)-int(d.Data), len(r.Data); got != want {
+		return r, c.after("packet length", fmt.Sprintf("rtl %d bytes, sim %d", got, want))
+	}
+	if got, want := int(d.Data)-int(d.Meta), len(r.Meta); got != want {
+		return r, c.after("metadata length", fmt.Sprintf("rtl %d bytes, sim %d", got, want))
+	}
+	b, err := c.HW.Packet(d.Meta, d.End)
+	if err != nil {
+		return r, err
+	}
+	if want := append(append([]byte(nil), r.Meta...), r.Data...); !bytes.Equal(b, want) {
+		return r, c.after("packet", diffBytes(b, want))
+	}
+	rd := r.Redirect
+	if rd.Present && rd.Helper == "bpf_redirect" {
+		if !d.Redirect || d.Ifindex != rd.Target || d.Flags != rd.Flags {
+			return r, c.after("redirect", fmt.Sprintf("rtl %v ifindex %d flags %#x, sim ifindex %d flags %#x", d.Redirect, d.Ifindex, d.Flags, rd.Target, rd.Flags))
+		}
+	} else if d.Redirect {
+		return r, c.after("redirect", fmt.Sprintf("rtl redirects to ifindex %d, sim does not", d.Ifindex))
+	}
+	if err := c.compareMaps(); err != nil {
+		return r, err
+	}
+	c.Runs++
+	return r, nil
+}
+
+// RunMem runs both the bpf_conformance way (r1 = mem, r2 = its length). mem
+// is updated as the simulator leaves it.
+func (c *Checker) RunMem(mem []byte) (sim.Result, error) {
+	c.startSim()
+	hwMem := bytes.Clone(mem)
+	r := c.M.RunMem(c.Prog, mem)
+	tag := fmt.Sprintf("run%d", c.Runs)
+	var mm *Mismatch
+	n := 0
+	d, err := c.HW.RunMem(tag, hwMem, c.compare(&mm, &n))
+	if err != nil {
+		return r, err
+	}
+	if err := c.finish(mm, n, d, r); err != nil {
+		return r, err
+	}
+	b, err := c.HW.Packet(0, uint32(len(mem)))
+	if err != nil {
+		return r, err
+	}
+	if !bytes.Equal(b, mem) {
+		return r, c.after("memory", diffBytes(b, mem))
+	}
+	if err := c.compareMaps(); err != nil {
+		return r, err
+	}
+	c.Runs++
+	return r, nil
+}
+
+func (c *Checker) startSim() {
+	c.sim = c.sim[:0]
+	c.M.SetTrace(func(r *sim.Record) { c.sim = append(c.sim, *r) })
+}
+
+// compare returns the record callback: the n-th hardware record against the
+// simulator's.
+func (c *Checker) compare(mm **Mismatch, n *int) func(*sim.Record) {
+	return func(hw *sim.Record) {
+		c.LastHW = *hw
+		if *mm != nil {
+			return
+		}
+		i := *n
+		*n = i + 1
+		if i >= len(c.sim) {
+			h := *hw
+			*mm = c.mismatch(i, nil, &h, "the hardware retires more instructions than the simulator")
+			return
+		}
+		if !c.sim[i].Equal(hw) {
+			h := *hw
+			*mm = c.mismatch(i, &c.sim[i], &h, "")
+			return
+		}
+		c.Records++
+	}
+}
+
+func (c *Checker) finish(mm *Mismatch, n int, d Done, r sim.Result) error {
+	c.Last = d
+	if mm != nil {
+		return mm
+	}
+	if d.Hang {
+		return c.mismatch(n, nil, nil, fmt.Sprintf("the hardware did not finish within %d clock cycles", d.Clocks))
+	}
+	if n < len(c.sim) {
+		s := c.sim[n]
+		return c.mismatch(n, &s, nil, "the hardware stopped early")
+	}
+	if d.R0 != r.R0 {
+		return c.after("r0", fmt.Sprintf("rtl 0x%x, sim 0x%x", d.R0, r.R0))
+	}
+	if d.Cycles != r.Cycles {
+		return c.after("cycles", fmt.Sprintf("rtl %d, sim %d", d.Cycles, r.Cycles))
+	}
+	return nil
+}
+
+func (c *Checker) compareMaps() error {
+	for i, m := range c.HW.Maps {
+		if m.Problem != "" {
+			continue
+		}
+		got, err := c.HW.MapValues(i)
+		if err != nil {
+			return err
+		}
+		if want := c.M.Maps[i].Values(); !bytes.Equal(got, want) {
+			return c.after(fmt.Sprintf("map %d %q", i, m.Name), diffBytes(got, want))
+		}
+	}
+	return nil
+}
+
+func (c *Checker) mismatch(i int, s, h *sim.Record, why string) *Mismatch {
+	hist := c.History
+	if hist == 0 {
+		hist = DefaultHistory
+	}
+	lo := max(0, min(i, len(c.sim))-hist)
+	m := &Mismatch{Run: c.Runs, Index: i, Sim: s, HW: h, Why: why, progs: c.Progs}
+	m.Before = append(m.Before, c.sim[lo:min(i, len(c.sim))]...)
+	return m
+}
+
+// after reports a divergence found after the records agreed.
+func (c *Checker) after(what, detail string) *Mismatch {
+	m := c.mismatch(len(c.sim), nil, nil, "")
+	m.What, m.Why = what, detail
+	return m
+}
+
+// Mismatch is the first divergence between the hardware and the simulator.
+type Mismatch struct {
+	Run    int          // run (packet) index
+	Index  int          // record index within the run
+	Sim    *sim.Record  // the simulator's record (nil if it has none there)
+	HW     *sim.Record  // the hardware's record (nil if it has none there)
+	Before []sim.Record // the retirements before, on which both agreed
+	What   string       // for divergences after the records: "r0", "packet", "map …"
+	Why    string
+	progs  []*isa.Program
+}
+
+// PC returns the slot of the diverging instruction, or -1.
+func (m *Mismatch) PC() int {
+	switch {
+	case m.Sim != nil:
+		return m.Sim.PC
+	case m.HW != nil:
+		return m.HW.PC
+	}
+	return -1
+}
+
+func (m *Mismatch) Error() string {
+	switch {
+	case m.What != "":
+		return fmt.Sprintf("co-simulation mismatch in run %d: %s differs after %d agreeing records: %s", m.Run, m.What, m.Index, m.Why)
+	case m.Sim != nil && m.HW != nil:
+		return fmt.Sprintf("co-simulation mismatch in run %d at record %d (pc %d): %s", m.Run, m.Index, m.Sim.PC, strings.Join(FieldDiff(m.Sim, m.HW), ", "))
+	}
+	return fmt.Sprintf("co-simulation mismatch in run %d at record %d: %s", m.Run, m.Index, m.Why)
+}
+
+// Report formats the mismatch for people: both records with their
+// disassembly, the fields that differ and the retirements before.
+func (m *Mismatch) Report() string {
+	var b strings.Builder
+	b.WriteString(m.Error())
+	b.WriteString("\n")
+	if m.Why != "" && m.What == "" && m.Sim != nil && m.HW != nil {
+		fmt.Fprintf(&b, "  %s\n", m.Why)
+	}
+	if m.Sim != nil || m.HW != nil {
+		b.WriteString("  sim: ")
+		b.WriteString(m.format(m.Sim))
+		b.WriteString("\n  rtl: ")
+		b.WriteString(m.format(m.HW))
+		b.WriteString("\n")
+	}
+	if len(m.Before) > 0 {
+		fmt.Fprintf(&b, "last %d retirements (equal on both sides):\n", len(m.Before))
+		for i := range m.Before {
+			fmt.Fprintf(&b, "  %s\n", m.format(&m.Before[i]))
+		}
+	}
+	return b.String()
+}
+
+func (m *Mismatch) format(r *sim.Record) string {
+	if r == nil {
+		return "(none)"
+	}
+	c := *r
+	if c.Prog < len(m.progs) {
+		if in := m.progs[c.Prog].At(c.PC); in != nil {
+			c.Disasm = isa.Format(in, isa.SyntaxConformance)
+		}
+	}
+	return c.String()
+}
+
+// FieldDiff names the compared fields in which two records differ.
+func FieldDiff(a, b *sim.Record) []string {
+	var d []string
+	add := func(name string, x, y any) { d = append(d, fmt.Sprintf("%s sim %v rtl %v", name, x, y)) }
+	hex := func(v uint64) string { return fmt.Sprintf("0x%x", v) }
+	if a.Cycle != b.Cycle {
+		add("cycle", a.Cycle, b.Cycle)
+	}
+	if a.Prog != b.Prog {
+		add("prog", a.Prog, b.Prog)
+	}
+	if a.PC != b.PC {
+		add("pc", a.PC, b.PC)
+	}
+	if a.Insn != b.Insn {
+		add("insn", fmt.Sprintf("%016x", a.Insn), fmt.Sprintf("%016x", b.Insn))
+	}
+	if a.Dst != b.Dst {
+		add("dst", a.Dst, b.Dst)
+	} else if a.Dst >= 0 && a.Value != b.Value {
+		add(fmt.Sprintf("r%d", a.Dst), hex(a.Value), hex(b.Value))
+	}
+	if a.MemSize != b.MemSize {
+		add("mem size", a.MemSize, b.MemSize)
+	} else if a.MemSize > 0 {
+		if a.MemAddr != b.MemAddr {
+			add("mem addr", hex(a.MemAddr), hex(b.MemAddr))
+		}
+		if a.MemData != b.MemData {
+			add("mem data", hex(a.MemData), hex(b.MemData))
+		}
+	}
+	if a.Helper != b.Helper {
+		add("helper", a.Helper, b.Helper)
+	} else if a.Helper >= 0 {
+		if a.Args != b.Args {
+			add("args", a.Args, b.Args)
+		}
+		if a.Ret != b.Ret {
+			add("ret", hex(a.Ret), hex(b.Ret))
+		}
+	}
+	if a.Trap != b.Trap {
+		add("trap", a.Trap, b.Trap)
+	}
+	if a.Exit != b.Exit {
+		add("exit", a.Exit, b.Exit)
+	}
+	return d
+}
+
+func diffBytes(got, want []byte) string {
+	if len(got) != len(want) {
+		return fmt.Sprintf("rtl %d bytes, sim %d", len(got), len(want))
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			return fmt.Sprintf("first difference at byte %d: rtl 0x%02x, sim 0x%02x", i, got[i], want[i])
+		}
+	}
+	return "equal"
+}

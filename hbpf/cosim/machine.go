@@ -1,0 +1,155 @@
+package cosim
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hbpf/hbpf/hbpf/isa"
+	"github.com/hbpf/hbpf/hbpf/rtl"
+	"github.com/hbpf/hbpf/hbpf/sim"
+)
+
+// ErrUnsupported is wrapped by the error for a program the hardware cannot run.
+var ErrUnsupported = errors.New("not offloadable")
+
+// Room for a packet in the hardware's buffer: the simulator's headroom and
+// tailroom around it.
+const MaxPacket = rtl.PktBytes - sim.Headroom - sim.Tailroom
+
+// HW is a program with its maps loaded into a harness session: the hardware
+// counterpart of a sim.Machine.
+type HW struct {
+	S       *Session
+	Config  rtl.Config
+	Maps    []rtl.MapSlot
+	Prog    int // index of the program (the record's Prog)
+	MaxRuns uint64
+	sc      sim.Config
+}
+
+// Load resets the core and loads program prog of progs, and the maps with
+// their initial values (values[i] is map i's value memory, as
+// sim.Machine.Maps[i].Values()). sc supplies the cycle budget, the prandom
+// seed, the context's interface indices and the conformance mode.
+func Load(s *Session, cfg rtl.Config, progs []*isa.Program, prog int, specs []*isa.MapSpec, values [][]byte, sc sim.Config) (*HW, error) {
+	p := progs[prog]
+	if !sc.Conformance {
+		if u := cfg.Unsupported(p, specs); len(u) > 0 {
+			return nil, fmt.Errorf("%s: %s: %w", p.Name, strings.Join(u, "; "), ErrUnsupported)
+		}
+	} else if n := p.NumSlots(); n > 1<<effectiveProgAW(cfg) {
+		return nil, fmt.Errorf("%s: %d slots do not fit the program memory: %w", p.Name, n, ErrUnsupported)
+	}
+	if _, err := cfg.NsPerCycle(); err != nil && !sc.Conformance {
+		return nil, fmt.Errorf("%w: %w", err, ErrUnsupported)
+	}
+	if sc.MaxCycles == 0 {
+		sc.MaxCycles = sim.DefaultMaxCycles
+	}
+	if sc.Seed == 0 {
+		sc.Seed = 1
+	}
+	if sc.Ingress == 0 {
+		sc.Ingress = 1
+	}
+	h := &HW{S: s, Config: cfg, Maps: cfg.Layout(specs), Prog: prog, sc: sc}
+	s.Reset()
+	mode := uint64(0)
+	if sc.Conformance {
+		mode = 1
+	}
+	s.Cfg(rtl.CfgMode, mode)
+	s.Cfg(rtl.CfgMaxCycles, sc.MaxCycles)
+	s.Cfg(rtl.CfgSeed, uint64(sc.Seed))
+	s.Cfg(rtl.CfgIngress, uint64(sc.Ingress))
+	s.Cfg(rtl.CfgRxQueue, uint64(sc.RxQueue))
+	s.Cfg(rtl.CfgProgIndex, uint64(prog))
+	s.Cfg(rtl.CfgProgLen, uint64(p.NumSlots()))
+	s.Rom(0, Words(p.Encode()))
+	for i, m := range h.Maps {
+		if m.Problem != "" {
+			continue
+		}
+		for k, w := range m.Words() {
+			s.Cfg(rtl.CfgMap0+4*i+k, w)
+		}
+		if i < len(values) && len(values[i]) > 0 {
+			s.MemBytes(int(m.Base), values[i])
+		}
+	}
+	// Give a hung core twice the budget before the harness gives up.
+	s.Limit(2*sc.MaxCycles + 1024)
+	return h, nil
+}
+
+func effectiveProgAW(c rtl.Config) int {
+	if c.ProgAW != 0 {
+		return c.ProgAW
+	}
+	return rtl.DefaultProgAW
+}
+
+// clearStack zeroes the stack, as the simulator does at every run.
+func (h *HW) clearStack() {
+	h.S.Zero(rtl.StackBase/8, rtl.StackBytes/8)
+}
+
+// RunMem runs the program the bpf_conformance way: r1 points to mem in the
+// packet region, r2 holds its length.
+func (h *HW) RunMem(tag string, mem []byte, rec func(*sim.Record)) (Done, error) {
+	if len(mem) > rtl.PktBytes {
+		return Done{}, fmt.Errorf("memory of %d bytes does not fit the core's %d-byte buffer: %w", len(mem), rtl.PktBytes, ErrUnsupported)
+	}
+	h.clearStack()
+	buf := make([]byte, rtl.PktBytes)
+	copy(buf, mem)
+	h.S.MemBytes(rtl.PktBase, buf)
+	r1 := uint64(0)
+	if len(mem) > 0 {
+		r1 = sim.Pointer(sim.RegionPacket, 0)
+	}
+	h.S.Cfg(rtl.CfgR1, r1)
+	h.S.Cfg(rtl.CfgR2, uint64(len(mem)))
+	h.S.Cfg(rtl.CfgMeta, 0)
+	h.S.Cfg(rtl.CfgData, 0)
+	h.S.Cfg(rtl.CfgEnd, uint64(len(mem)))
+	h.S.Cfg(rtl.CfgHardEnd, 0)
+	return h.S.Run(tag, rec)
+}
+
+// RunXDP runs the program on a packet, placed as the simulator places it:
+// after sim.Headroom bytes of headroom, in a buffer of rtl.PktBytes.
+func (h *HW) RunXDP(tag string, packet []byte, rec func(*sim.Record)) (Done, error) {
+	if len(packet) > MaxPacket {
+		return Done{}, fmt.Errorf("packet of %d bytes: the core's buffer takes %d: %w", len(packet), MaxPacket, ErrUnsupported)
+	}
+	h.clearStack()
+	buf := make([]byte, rtl.PktBytes)
+	copy(buf[sim.Headroom:], packet)
+	h.S.MemBytes(rtl.PktBase, buf)
+	h.S.Cfg(rtl.CfgR1, sim.Pointer(sim.RegionCtx, 0))
+	h.S.Cfg(rtl.CfgR2, 0)
+	h.S.Cfg(rtl.CfgMeta, sim.Headroom)
+	h.S.Cfg(rtl.CfgData, sim.Headroom)
+	h.S.Cfg(rtl.CfgEnd, uint64(sim.Headroom+len(packet)))
+	h.S.Cfg(rtl.CfgHardEnd, rtl.PktBytes-sim.Tailroom)
+	return h.S.Run(tag, rec)
+}
+
+// MapValues reads map i's value memory.
+func (h *HW) MapValues(i int) ([]byte, error) {
+	m := h.Maps[i]
+	if m.Problem != "" {
+		return nil, nil
+	}
+	return h.S.DumpBytes(int(m.Base), int(m.Bytes))
+}
+
+// Packet reads the bytes [from, to) of the packet buffer.
+func (h *HW) Packet(from, to uint32) ([]byte, error) {
+	if to < from || to > rtl.PktBytes {
+		return nil, fmt.Errorf("packet bounds %d..%d outside the buffer", from, to)
+	}
+	return h.S.DumpBytes(rtl.PktBase+int(from), int(to-from))
+}

@@ -1,0 +1,534 @@
+«.Banner»
+// hbpf_helpers: the helper-call unit of the hbpf core. A helper call costs
+// C_CALL cycles plus the helper's latency from the timing table, Fixed +
+// PerWord * ceil(n/8) with n the helper's variable operand (the key of map
+// helpers, the buffers of csum_diff, the length of xdp_load/store_bytes). The
+// unit computes that length, checks the arguments (a bad argument traps in
+// the call's step C_CALL-1 with cause 7 unknown helper or 8 invalid helper
+// argument, as sim.Cause numbers them), does its memory work within the
+// latency and holds the result for the call's last step.
+//
+// Helpers in hardware (id: name, latency from hbpf/sim/timing):
+«- range .Helpers»
+//   «printf "%3d" .ID»: «printf "%-28s" .Name» «.Fixed»«if .PerWord» + «.PerWord»/word«end»
+«- end»
+// In conformance mode (bpf_conformance) only helper 5 exists, "unwind": it
+// returns r1 and ends the program when r1 is 0.
+//
+// Memory work runs through one engine that reads eight bytes per cycle from
+// step 1 on and writes them one cycle later: map values (update), packet
+// bytes (xdp_load/store_bytes), the metadata moved by xdp_adjust_head (at most
+// HEAD_MOVE bytes); it sums 64-bit words with end-around carry for csum_diff
+// (as Linux 6.13 and later) and clears the bytes uncovered by xdp_adjust_tail
+// (at most TAIL_CLEAR bytes). Beyond those two limits the hardware traps with
+// cause 8 where the simulator would not: a loud difference, never a silent
+// one (see rtl.Limits).
+
+`default_nettype none
+
+module hbpf_helpers #(
+  parameter integer DMEM_AW     = «.DmemAW»,
+  parameter integer PKT_BASE    = «.PktBase»,
+  parameter integer STACK_BASE  = «.StackBase»,
+  parameter integer STACK_BYTES = «.StackBytes»,
+  parameter integer NUM_MAPS    = «.NumMaps»,
+  parameter integer MAP_IW      = «.MapIW»,
+  parameter integer RECIP_W     = «.RecipW»
+) (
+  input  wire                        clk_i,
+  input  wire                        rst_ni,
+  input  wire                        start_i,     // a program starts
+  input  wire [31:0]                 init_end_i,  // its data_end
+  input  wire                        active_i,    // a helper call executes
+  input  wire                        first_i,     // its step 0
+  input  wire                        retire_i,    // its last step
+  input  wire [15:0]                 step_i,
+  input  wire [31:0]                 id_i,
+  input  wire                        conf_mode_i,
+  input  wire [287:0]                args_i,      // {r5[31:0], r4, r3, r2, r1}
+  input  wire [63:0]                 cycle_i,     // cycles of this run so far
+  input  wire [63:0]                 clock_i,     // cycles of the previous runs
+  input  wire [31:0]                 seed_i,      // bpf_get_prandom_u32 state, set by the host
+  input  wire                        seed_we_i,
+  // xdp_md context
+  input  wire [31:0]                 meta_i,
+  input  wire [31:0]                 data_i,
+  input  wire [31:0]                 end_i,
+  input  wire [31:0]                 hard_end_i,  // buffer end minus the tailroom
+  // maps
+  input  wire [NUM_MAPS*2-1:0]       map_type_i,  // 0 none, 1 array, 2 per-CPU array
+  input  wire [NUM_MAPS*16-1:0]      map_ksize_i,
+  input  wire [NUM_MAPS*32-1:0]      map_max_i,
+  input  wire [NUM_MAPS*32-1:0]      map_bytes_i,
+  input  wire [NUM_MAPS*16-1:0]      map_vsize_i,
+  input  wire [NUM_MAPS*RECIP_W-1:0] map_recip_i,
+  input  wire [NUM_MAPS*DMEM_AW-1:0] map_base_i,
+  input  wire [NUM_MAPS-1:0]         map_ro_i,
+  // outcome
+  output wire [31:0]                 len_o,       // cycles of the call instruction
+  output wire                        trap_o,
+  output wire [3:0]                  cause_o,
+  output wire [63:0]                 ret_o,       // r0, valid in the last step
+  output wire                        stop_o,      // conformance unwind with r1 = 0
+  output wire                        ctx_we_o,    // update the context at retirement
+  output wire [31:0]                 meta_o,
+  output wire [31:0]                 data_o,
+  output wire [31:0]                 end_o,
+  output reg                         redir_o,     // bpf_redirect succeeded
+  output reg  [31:0]                 redir_ifindex_o,
+  output reg  [63:0]                 redir_flags_o,
+  // data memory
+  output wire                        re_o,
+  output wire [DMEM_AW-1:0]          raddr_o,
+  input  wire [63:0]                 rdata_i,
+  output wire                        we_o,
+  output wire [DMEM_AW-1:0]          waddr_o,
+  output wire [63:0]                 wdata_o,
+  output wire [7:0]                  be_o
+);
+
+  localparam [31:0] C_CALL     = 32'd«.C.call»;
+  localparam [31:0] TAIL_CLEAR = 32'd«.TailClear»;  // bytes xdp_adjust_tail can clear
+  localparam [33:0] HEAD_MOVE  = 34'd«.HeadMove»;   // metadata bytes xdp_adjust_head can move
+  localparam [3:0]  CAUSE_UNKNOWN = 4'd7;
+  localparam [3:0]  CAUSE_ARG     = 4'd8;
+
+  // Helper ids.
+«- range .Helpers»
+  localparam [31:0] «.Const» = 32'd«.ID»;
+«- end»
+
+  wire [63:0] a1 = args_i[63:0];
+  wire [63:0] a2 = args_i[127:64];
+  wire [63:0] a3 = args_i[191:128];
+  wire [63:0] a4 = args_i[255:192];
+  wire [31:0] a5 = args_i[287:256];  // csum_diff's seed
+
+  // ------------------------------------------------------------------ maps
+  // Map handle in r1 (lddw with a map fd): region 4, offset the map's index.
+  wire [31:0]        hidx32 = a1[31:0];
+  wire [MAP_IW-1:0]  hidx   = hidx32[MAP_IW-1:0];
+  wire [1:0]         htype  = map_type_i[hidx*2 +: 2];
+  wire               hvalid = (a1[63:32] == 32'd4) && (hidx32 < NUM_MAPS) && (htype != 2'd0);
+  wire [15:0]        hks    = map_ksize_i[hidx*16 +: 16];
+  wire [15:0]        hvs    = map_vsize_i[hidx*16 +: 16];
+  wire [31:0]        hmax   = map_max_i[hidx*32 +: 32];
+  wire [DMEM_AW-1:0] hbase  = map_base_i[hidx*DMEM_AW +: DMEM_AW];
+  wire               hro    = map_ro_i[hidx];
+
+  wire is_lookup = (id_i == «.Hc.lookup»);
+  wire is_update = (id_i == «.Hc.update»);
+  wire is_delete = (id_i == «.Hc.delete»);
+  wire is_map    = is_lookup | is_update | is_delete;
+  wire is_csum   = (id_i == «.Hc.csum»);
+  wire is_ldb    = (id_i == «.Hc.loadbytes»);
+  wire is_stb    = (id_i == «.Hc.storebytes»);
+  wire is_head   = (id_i == «.Hc.head»);
+  wire is_meta   = (id_i == «.Hc.meta»);
+  wire is_tail   = (id_i == «.Hc.tail»);
+
+  // ------------------------------------------------------- argument checks
+  // Checker A: map key (r2), csum_diff "from" (r1), xdp_load/store_bytes buffer (r3).
+  // Checker B: map value (r3), csum_diff "to" (r3).
+  reg  [63:0] ca_addr, cb_addr;
+  reg  [32:0] ca_size, cb_size;
+  wire        ca_ok, cb_ok;
+  wire [DMEM_AW-1:0] ca_phys, cb_phys;
+
+  // csum_diff: the variable operand is both buffers.
+  wire [63:0] csum_n    = a2 + a4;
+  // xdp_load/store_bytes: offset r2, length r4 within [data, data_end).
+  wire [31:0] plen      = end_i - data_i;
+  wire        bytes_inval = (a2 > {32'd0, plen}) || (a4 > ({32'd0, plen} - a2)) || (a4 == 64'd0);
+
+  always @* begin
+    ca_addr = a2;
+    ca_size = {17'd0, hks};
+    cb_addr = a3;
+    cb_size = {17'd0, hvs};
+    if (is_csum) begin
+      ca_addr = a1;
+      ca_size = (a2[63:32] != 32'd0) ? {1'b1, 32'd0} : {1'b0, a2[31:0]};
+      cb_size = (a4[63:32] != 32'd0) ? {1'b1, 32'd0} : {1'b0, a4[31:0]};
+    end
+    if (is_ldb || is_stb) begin
+      ca_addr = a3;
+      ca_size = {1'b0, a4[31:0]};
+    end
+  end
+
+  hbpf_region #(
+    .DMEM_AW(DMEM_AW), .PKT_BASE(PKT_BASE), .STACK_BASE(STACK_BASE), .STACK_BYTES(STACK_BYTES),
+    .NUM_MAPS(NUM_MAPS), .MAP_IW(MAP_IW), .RECIP_W(RECIP_W)
+  ) u_check_a (
+    .addr_i(ca_addr), .size_i(ca_size), .wr_i(is_ldb), .pkt_lo_i(meta_i), .pkt_hi_i(end_i),
+    .map_bytes_i(map_bytes_i), .map_vsize_i(map_vsize_i), .map_recip_i(map_recip_i),
+    .map_base_i(map_base_i), .map_ro_i(map_ro_i),
+    .ok_o(ca_ok), .phys_o(ca_phys)
+  );
+
+  hbpf_region #(
+    .DMEM_AW(DMEM_AW), .PKT_BASE(PKT_BASE), .STACK_BASE(STACK_BASE), .STACK_BYTES(STACK_BYTES),
+    .NUM_MAPS(NUM_MAPS), .MAP_IW(MAP_IW), .RECIP_W(RECIP_W)
+  ) u_check_b (
+    .addr_i(cb_addr), .size_i(cb_size), .wr_i(1'b0), .pkt_lo_i(meta_i), .pkt_hi_i(end_i),
+    .map_bytes_i(map_bytes_i), .map_vsize_i(map_vsize_i), .map_recip_i(map_recip_i),
+    .map_base_i(map_base_i), .map_ro_i(map_ro_i),
+    .ok_o(cb_ok), .phys_o(cb_phys)
+  );
+
+  // ---------------------------------------------------- context arithmetic
+  // Signed 34-bit arithmetic on buffer offsets; delta is int32(r2).
+  wire [33:0] delta   = {{2{a2[31]}}, a2[31:0]};
+  wire [33:0] meta34  = {2'b00, meta_i};
+  wire [33:0] data34  = {2'b00, data_i};
+  wire [33:0] end34   = {2'b00, end_i};
+  // xdp_adjust_head
+  wire [33:0] metalen = data34 - meta34;
+  wire [33:0] h_data  = data34 + delta;
+  wire [31:0] h_meta  = meta_i + a2[31:0];
+  wire        h_inval = ($signed(h_data) < $signed(34'd«.XdpFrameSize» + metalen)) ||
+                        ($signed(h_data) > $signed(end34 - 34'd«.EthHdrLen»));
+  wire        h_big   = ~h_inval & (metalen > HEAD_MOVE);
+  // xdp_adjust_meta
+  wire [33:0] m_meta  = meta34 + delta;
+  wire [33:0] m_len   = data34 - m_meta;
+  wire        m_inval = ($signed(m_meta) < $signed(34'd«.XdpFrameSize»)) || ($signed(m_meta) > $signed(data34));
+  wire        m_acces = ($signed(m_len) > $signed(34'd«.XdpMetaMax»)) || (m_len[1:0] != 2'b00);
+  // xdp_adjust_tail
+  wire [33:0] t_end   = end34 + delta;
+  wire        t_inval = ($signed(t_end) > $signed({2'b00, hard_end_i})) ||
+                        ($signed(t_end) < $signed(data34 + 34'd«.EthHdrLen»));
+  reg  [31:0] dirty_q;  // every byte of the packet buffer at or above it is zero
+  wire [31:0] t_new   = t_end[31:0];
+  wire [31:0] t_top   = (t_new < dirty_q) ? t_new : dirty_q;
+  wire        t_grow  = ~t_inval & ~delta[33] & (delta != 34'd0);
+  wire [31:0] t_clear = (t_grow && t_top > end_i) ? t_top - end_i : 32'd0;
+
+  // ------------------------------------------------------------- the plan
+  reg        trap;
+  reg [3:0]  cause;
+  reg [31:0] n;        // variable operand, bytes
+  always @* begin
+    trap  = 1'b0;
+    cause = 4'd0;
+    n     = 32'd0;
+    if (conf_mode_i) begin
+      if (id_i != 32'd5) begin
+        trap  = 1'b1;
+        cause = CAUSE_UNKNOWN;
+      end
+    end else if (is_map) begin
+      n = {16'd0, hks};
+      if (!hvalid || !ca_ok || (is_update && !cb_ok)) begin
+        trap  = 1'b1;
+        cause = CAUSE_ARG;
+      end
+    end else if (is_csum) begin
+      n = (csum_n[63:32] != 32'd0) ? 32'hffff_ffff : csum_n[31:0];  // larger sums trap
+      if ((a2 != 64'd0 && !ca_ok) || (a4 != 64'd0 && !cb_ok)) begin
+        trap  = 1'b1;
+        cause = CAUSE_ARG;
+      end
+    end else if (is_ldb || is_stb) begin
+      if (!bytes_inval) begin
+        n = a4[31:0];
+        if (!ca_ok) begin
+          trap  = 1'b1;
+          cause = CAUSE_ARG;
+        end
+      end
+    end else if (is_tail) begin
+      if (t_clear > TAIL_CLEAR) begin
+        trap  = 1'b1;
+        cause = CAUSE_ARG;
+      end
+    end else if (is_head) begin
+      if (h_big) begin
+        trap  = 1'b1;
+        cause = CAUSE_ARG;
+      end
+    end else begin
+      case (id_i)
+«- range .Helpers»
+«- if .Simple»
+        «.Const»,
+«- end»
+«- end»
+        «.Hc.meta»: ;
+        default: begin
+          trap  = 1'b1;
+          cause = CAUSE_UNKNOWN;
+        end
+      endcase
+    end
+  end
+
+  // Latency from the timing table.
+  reg [31:0] fixed, perword;
+  always @* begin
+    case (id_i)
+«- range .Helpers»
+      «.Const»: begin fixed = 32'd«.Fixed»; perword = 32'd«.PerWord»; end
+«- end»
+      default: begin fixed = 32'd«.DefaultFixed»; perword = 32'd«.DefaultPerWord»; end
+    endcase
+  end
+  wire [31:0] nwords = {3'd0, n[31:3]} + {31'd0, (n[2:0] != 3'd0)};
+  assign len_o   = C_CALL + fixed + perword * nwords;
+  assign trap_o  = trap;
+  assign cause_o = cause;
+
+  // --------------------------------------------------------------- results
+  // xorshift32, as sim/helpers.go
+  reg  [31:0] rng_q;
+  wire [31:0] x1 = rng_q ^ (rng_q << 13);
+  wire [31:0] x2 = x1 ^ (x1 >> 17);
+  wire [31:0] x3 = x2 ^ (x2 << 5);
+
+  localparam [63:0] NS = 64'd«.NsPerCycle»;  // bpf_ktime_get_ns: nanoseconds per cycle («.ClockMHz» MHz)
+  wire [63:0] ns = (clock_i + cycle_i + {32'd0, C_CALL}) * NS;
+  reg  [63:0] ktime_q;
+
+  // Map lookups and updates: the key's index, read in step 0.
+  wire [31:0] kidx    = rdata_i[31:0];
+  wire        kin     = (kidx < hmax);
+  wire [31:0] koff    = kidx * {16'd0, hvs};
+  wire [DMEM_AW-1:0] kphys = hbase + koff[DMEM_AW-1:0];
+  wire [63:0] lookup  = kin ? {32'd16 + hidx32, koff} : 64'd0;
+  wire        lockf   = (htype == 2'd1);  // BPF_F_LOCK is known to ARRAY, not to PERCPU_ARRAY
+  wire [63:0] flags   = a4;
+  wire [63:0] fmasked = lockf ? (flags & ~64'd4) : flags;
+  reg  [63:0] update;
+  always @* begin
+    if (hro)                      update = 64'hffff_ffff_ffff_fff3;  // -EACCES
+    else if (fmasked > 64'd2)     update = 64'hffff_ffff_ffff_ffea;  // -EINVAL
+    else if (!kin)                update = 64'hffff_ffff_ffff_fff9;  // -E2BIG
+    else if (flags == 64'd1)      update = 64'hffff_ffff_ffff_ffef;  // -EEXIST
+    else if (flags[2])            update = 64'hffff_ffff_ffff_ffea;  // -EINVAL
+    else                          update = 64'd0;
+  end
+  reg  [63:0] kret_q;   // lookup or update result, from step 1
+  reg         copy_ok_q;
+
+  // csum_diff: csum_partial of "from" and of "to", 64-bit one's-complement
+  // sums folded to 32 bits, combined and folded to 16 bits (from32to16).
+  reg  [63:0] accf_q, acct_q;
+  wire [32:0] pf_s  = {1'b0, accf_q[63:32]} + {1'b0, accf_q[31:0]};
+  wire [31:0] pf    = pf_s[31:0] + {31'd0, pf_s[32]};
+  wire [32:0] pt_s  = {1'b0, acct_q[63:32]} + {1'b0, acct_q[31:0]};
+  wire [31:0] pt    = pt_s[31:0] + {31'd0, pt_s[32]};
+  wire [32:0] pd_s  = {1'b0, pt} + {1'b0, ~pf};
+  wire [31:0] pd    = pd_s[31:0] + {31'd0, pd_s[32]};
+  wire [31:0] csum  = (a4 == 64'd0) ? ~pf : ((a2 == 64'd0) ? pt : pd);
+  wire [16:0] csum_s = {1'b0, csum[15:0]} + {1'b0, csum[31:16]};
+  wire [15:0] csum16 = csum_s[15:0] + {15'd0, csum_s[16]};  // from32to16
+
+  reg [63:0] ret;
+  always @* begin
+    ret = 64'd0;
+    if (conf_mode_i) ret = a1;
+    else begin
+      case (id_i)
+        «.Hc.lookup»:     ret = kret_q;
+        «.Hc.update»:     ret = kret_q;
+        «.Hc.delete»:     ret = hro ? 64'hffff_ffff_ffff_fff3 : 64'hffff_ffff_ffff_ffea;
+        «.Hc.ktime», «.Hc.ktimeboot»: ret = ktime_q;
+        «.Hc.prandom»:    ret = {32'd0, x3};
+        «.Hc.redirect»:   ret = (a2 == 64'd0) ? 64'd4 : 64'd0;
+        «.Hc.csum»:       ret = {48'd0, csum16};
+        «.Hc.head»:       ret = h_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
+        «.Hc.meta»:       ret = m_inval ? 64'hffff_ffff_ffff_ffea : (m_acces ? 64'hffff_ffff_ffff_fff3 : 64'd0);
+        «.Hc.tail»:       ret = t_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
+        «.Hc.bufflen»:    ret = {32'd0, plen};
+        «.Hc.loadbytes», «.Hc.storebytes»: ret = bytes_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
+        default:          ret = 64'd0;  // get_smp_processor_id
+      endcase
+    end
+  end
+  assign ret_o  = ret;
+  assign stop_o = conf_mode_i & (a1 == 64'd0);
+
+  assign ctx_we_o = ~conf_mode_i & ((is_head & ~h_inval) | (is_meta & ~m_inval & ~m_acces) | (is_tail & ~t_inval));
+  assign meta_o   = is_head ? h_meta : (is_meta ? m_meta[31:0] : meta_i);
+  assign data_o   = is_head ? h_data[31:0] : data_i;
+  assign end_o    = is_tail ? t_new : end_i;
+
+  // ---------------------------------------------------------------- engine
+  // Modes: copy src -> dst (len bytes, either direction), sum two regions,
+  // clear len bytes at dst.
+  localparam [1:0] E_IDLE = 2'd0, E_COPY = 2'd1, E_SUM = 2'd2, E_CLEAR = 2'd3;
+  localparam [DMEM_AW-1:0] EIGHT = 8;
+  reg  [1:0]         mode_q;
+  reg  [DMEM_AW-1:0] src_q, dst_q, src2_q;
+  reg  [15:0]        len_q, rem_q, rem2_q;
+  reg                back_q, toph_q;      // copy backwards; sum: now summing "to"
+  reg                wv_q;                // a write is due this cycle
+  reg  [DMEM_AW-1:0] woff_q;
+  reg  [7:0]         wbe_q;
+  reg                swv_q, swto_q;       // a summed chunk is due, and its buffer
+
+  // Packet buffer address of data + r2 (xdp_load/store_bytes).
+  wire [DMEM_AW-1:0] pkt_at = PKT_BASE[DMEM_AW-1:0] + data_i[DMEM_AW-1:0] + a2[DMEM_AW-1:0];
+  wire [DMEM_AW-1:0] meta_phys = PKT_BASE[DMEM_AW-1:0] + meta_i[DMEM_AW-1:0];
+  wire [DMEM_AW-1:0] end_phys  = PKT_BASE[DMEM_AW-1:0] + end_i[DMEM_AW-1:0];
+
+  // The chunk read this cycle.
+  wire        rd_more = (mode_q == E_COPY || mode_q == E_SUM) && (rem_q != 16'd0);
+  wire [15:0] c_off   = back_q ? ((rem_q > 16'd8) ? rem_q - 16'd8 : 16'd0) : (len_q - rem_q);
+  wire [15:0] c_n     = back_q ? (rem_q - c_off) : ((rem_q > 16'd8) ? 16'd8 : rem_q);
+  wire [7:0]  c_be    = (c_n >= 16'd8) ? 8'hff : ((8'd1 << c_n[2:0]) - 8'd1);
+  wire        wr_more = (mode_q == E_CLEAR) && (rem_q != 16'd0);
+
+  // csum_diff: the chunk read last cycle (wbe_q says which bytes), added with
+  // end-around carry to its buffer's sum.
+  wire [63:0] chunk = rdata_i & {{8{wbe_q[7]}}, {8{wbe_q[6]}}, {8{wbe_q[5]}}, {8{wbe_q[4]}},
+                                 {8{wbe_q[3]}}, {8{wbe_q[2]}}, {8{wbe_q[1]}}, {8{wbe_q[0]}}};
+  wire [64:0] sum65 = {1'b0, swto_q ? acct_q : accf_q} + {1'b0, chunk};
+  wire [63:0] csum_add = sum65[63:0] + {63'd0, sum65[64]};
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      rng_q     <= 32'd1;
+      ktime_q   <= 64'd0;
+      kret_q    <= 64'd0;
+      copy_ok_q <= 1'b0;
+      accf_q    <= 64'd0;
+      acct_q    <= 64'd0;
+      dirty_q   <= 32'd0;
+      mode_q    <= E_IDLE;
+      src_q     <= {DMEM_AW{1'b0}};
+      dst_q     <= {DMEM_AW{1'b0}};
+      src2_q    <= {DMEM_AW{1'b0}};
+      len_q     <= 16'd0;
+      rem_q     <= 16'd0;
+      rem2_q    <= 16'd0;
+      back_q    <= 1'b0;
+      toph_q    <= 1'b0;
+      wv_q      <= 1'b0;
+      woff_q    <= {DMEM_AW{1'b0}};
+      wbe_q     <= 8'd0;
+      swv_q     <= 1'b0;
+      swto_q    <= 1'b0;
+      redir_o   <= 1'b0;
+      redir_ifindex_o <= 32'd0;
+      redir_flags_o   <= 64'd0;
+    end else begin
+      if (seed_we_i) rng_q <= seed_i;
+      if (start_i) begin
+        dirty_q <= init_end_i;
+        redir_o <= 1'b0;
+        redir_ifindex_o <= 32'd0;
+        redir_flags_o   <= 64'd0;
+      end
+
+      // The write pipeline: a chunk read in one cycle is written in the next.
+      wv_q  <= 1'b0;
+      swv_q <= 1'b0;
+      if (rd_more) begin
+        rem_q  <= rem_q - c_n;
+        woff_q <= c_off[DMEM_AW-1:0];
+        wbe_q  <= c_be;
+        wv_q   <= (mode_q == E_COPY);
+        swv_q  <= (mode_q == E_SUM);
+        swto_q <= toph_q;
+        if (mode_q == E_SUM && rem_q == c_n && rem2_q != 16'd0) begin
+          // the "from" buffer is done: continue with "to"
+          src_q  <= src2_q;
+          len_q  <= rem2_q;
+          rem_q  <= rem2_q;
+          rem2_q <= 16'd0;
+          toph_q <= 1'b1;
+        end
+      end
+      if (wr_more) begin
+        rem_q <= (rem_q > 16'd8) ? rem_q - 16'd8 : 16'd0;
+        dst_q <= dst_q + EIGHT;
+      end
+      if (swv_q) begin
+        if (swto_q) acct_q <= csum_add;
+        else        accf_q <= csum_add;
+      end
+      if (active_i && step_i == 16'd1 && is_map && !conf_mode_i) begin
+        kret_q    <= is_lookup ? lookup : update;
+        copy_ok_q <= (update == 64'd0);
+        dst_q     <= kphys;
+      end
+
+      if (active_i && first_i && !trap && !conf_mode_i) begin
+        ktime_q <= ns;
+        mode_q  <= E_IDLE;
+        back_q  <= 1'b0;
+        toph_q  <= 1'b0;
+        rem2_q  <= 16'd0;
+        copy_ok_q <= 1'b1;
+        if (is_update) begin
+          mode_q <= E_COPY;
+          src_q  <= cb_phys;
+          len_q  <= hvs;
+          rem_q  <= hvs;
+        end
+        if (is_csum) begin
+          mode_q  <= E_SUM;
+          accf_q  <= (a4 == 64'd0) ? {32'd0, ~a5} : 64'd0;
+          acct_q  <= {32'd0, a5};
+          src_q   <= ca_phys;
+          len_q   <= a2[15:0];
+          rem_q   <= a2[15:0];
+          src2_q  <= cb_phys;
+          rem2_q  <= a4[15:0];
+          if (a2 == 64'd0) begin
+            src_q  <= cb_phys;
+            len_q  <= a4[15:0];
+            rem_q  <= a4[15:0];
+            rem2_q <= 16'd0;
+            toph_q <= 1'b1;
+          end
+        end
+        if ((is_ldb || is_stb) && !bytes_inval) begin
+          mode_q <= E_COPY;
+          src_q  <= is_ldb ? pkt_at : ca_phys;
+          dst_q  <= is_ldb ? ca_phys : pkt_at;
+          back_q <= is_ldb ? (ca_phys > pkt_at) : (pkt_at > ca_phys);
+          len_q  <= a4[15:0];
+          rem_q  <= a4[15:0];
+        end
+        if (is_head && !h_inval && metalen != 34'd0) begin
+          mode_q <= E_COPY;
+          src_q  <= meta_phys;
+          dst_q  <= meta_phys + delta[DMEM_AW-1:0];
+          back_q <= ~delta[33];
+          len_q  <= metalen[15:0];
+          rem_q  <= metalen[15:0];
+        end
+        if (is_tail && t_clear != 32'd0) begin
+          mode_q <= E_CLEAR;
+          dst_q  <= end_phys;
+          rem_q  <= t_clear[15:0];
+        end
+      end
+      if (retire_i) begin
+        mode_q <= E_IDLE;
+        if (!conf_mode_i && id_i == «.Hc.prandom») rng_q <= x3;
+        if (!conf_mode_i && is_tail && !t_inval && t_new > dirty_q) dirty_q <= t_new;
+        if (!conf_mode_i && id_i == «.Hc.redirect») begin
+          redir_o         <= (a2 == 64'd0);
+          redir_ifindex_o <= (a2 == 64'd0) ? a1[31:0] : 32'd0;
+          redir_flags_o   <= (a2 == 64'd0) ? a2 : 64'd0;
+        end
+      end
+    end
+  end
+
+  // Memory ports: the map key is read in step 0, chunks from step 1 on.
+  wire key_rd = active_i & first_i & is_map & ~conf_mode_i;
+  assign re_o    = key_rd | rd_more;
+  assign raddr_o = key_rd ? ca_phys : (src_q + c_off[DMEM_AW-1:0]);
+  assign we_o    = (wv_q & copy_ok_q) | wr_more;
+  assign waddr_o = wr_more ? dst_q : (dst_q + woff_q);
+  assign wdata_o = wr_more ? 64'd0 : rdata_i;
+  assign be_o    = wr_more ? ((rem_q >= 16'd8) ? 8'hff : ((8'd1 << rem_q[2:0]) - 8'd1)) : wbe_q;
+
+endmodule
+
+`default_nettype wire

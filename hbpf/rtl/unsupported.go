@@ -1,0 +1,131 @@
+package rtl
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/cilium/ebpf/asm"
+
+	"github.com/hbpf/hbpf/hbpf/isa"
+	"github.com/hbpf/hbpf/hbpf/sim/timing"
+)
+
+// Unsupported lists what the default core cannot run of prog with its maps,
+// one line each ("not offloadable: helper 12 bpf_tail_call (slot 40)"); it is
+// empty when the hardware runs the program exactly as the simulator does.
+func Unsupported(prog *isa.Program, maps []*isa.MapSpec) []string {
+	return Config{}.Unsupported(prog, maps)
+}
+
+// Unsupported is [Unsupported] for the core configured by c.
+func (c Config) Unsupported(prog *isa.Program, maps []*isa.MapSpec) []string {
+	c = c.withDefaults()
+	var out []string
+	add := func(format string, args ...any) { out = append(out, "not offloadable: "+fmt.Sprintf(format, args...)) }
+	if n := prog.NumSlots(); n > 1<<c.ProgAW {
+		add("program %s has %d slots, the program memory holds %d", prog.Name, n, 1<<c.ProgAW)
+	}
+	hw := map[int32]bool{}
+	for _, h := range hwHelpers {
+		hw[int32(h.Fn)] = true
+	}
+	layout := c.Layout(maps)
+	helpers := map[int32][]int{}
+	usedMaps := map[int]bool{}
+	updates := false
+	for i := range prog.Insns {
+		in := &prog.Insns[i]
+		switch in.Op {
+		case isa.OpCall:
+			id := int32(in.Imm)
+			if !hw[id] {
+				helpers[id] = append(helpers[id], in.Slot)
+			}
+			updates = updates || asm.BuiltinFunc(id) == asm.FnMapUpdateElem
+		case isa.OpCallx:
+			add("callx at slot %d: the helper is chosen at run time, and only the hardware's helpers exist", in.Slot)
+		case isa.OpLddw:
+			switch in.Src {
+			case isa.PseudoNone:
+			case isa.PseudoMapFD, isa.PseudoMapIdx, isa.PseudoMapValue, isa.PseudoMapIdxValu:
+				usedMaps[int(uint32(in.Imm))] = true
+			default:
+				add("lddw with pseudo source %d at slot %d (function pointers and BTF ids are not in hardware)", in.Src, in.Slot)
+			}
+		}
+	}
+	ids := make([]int32, 0, len(helpers))
+	for id := range helpers {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		slots := helpers[id]
+		where := fmt.Sprintf("slot %d", slots[0])
+		if len(slots) > 1 {
+			where = fmt.Sprintf("slots %d and %d more", slots[0], len(slots)-1)
+		}
+		add("helper %d %s (%s)", id, helperLabel(id), where)
+	}
+	idx := make([]int, 0, len(usedMaps))
+	for i := range usedMaps {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	for _, i := range idx {
+		if i >= len(layout) {
+			continue // the simulator refuses the program
+		}
+		m := layout[i]
+		if m.Problem != "" {
+			out = append(out, "not offloadable: "+m.Problem)
+			continue
+		}
+		if updates {
+			if limit := c.UpdateValueLimit(m.KeySize); int(m.ValueSize) > limit {
+				add("map %d %q: bpf_map_update_elem copies at most %d bytes within its latency, the values have %d", i, m.Name, limit, m.ValueSize)
+			}
+		}
+	}
+	return out
+}
+
+func helperLabel(id int32) string {
+	s := asm.BuiltinFunc(id).String()
+	if len(s) > 2 && s[:2] == "Fn" {
+		return timing.HelperName(asm.BuiltinFunc(id))
+	}
+	return "unknown"
+}
+
+// Configuration registers of hbpf_top (host port, sel 2).
+const (
+	CfgMode      = 0
+	CfgMaxCycles = 1
+	CfgR1        = 2
+	CfgR2        = 3
+	CfgMeta      = 4
+	CfgData      = 5
+	CfgEnd       = 6
+	CfgHardEnd   = 7
+	CfgIngress   = 8
+	CfgRxQueue   = 9
+	CfgProgLen   = 10
+	CfgProgIndex = 11
+	CfgSeed      = 12
+	CfgMap0      = 256 // map i's descriptor: CfgMap0 + 4*i + 0..3
+)
+
+// Words returns the four configuration words of the map's descriptor.
+func (m MapSlot) Words() [4]uint64 {
+	var ro uint64
+	if m.ReadOnly {
+		ro = 1
+	}
+	return [4]uint64{
+		uint64(m.Type) | ro<<2 | uint64(m.KeySize)<<16 | uint64(m.ValueSize)<<32,
+		uint64(m.MaxEntries) | uint64(m.Bytes)<<32,
+		uint64(m.Base),
+		m.Recip,
+	}
+}
