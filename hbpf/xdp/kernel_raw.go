@@ -121,3 +121,7 @@ func perCPU(t ebpf.MapType) bool {
 	}
 	return false
 }
+
+// Program returns the loaded kernel program, for example to read back the
+// instructions the verifier rewrote (Program.Info).
+func (k *Kernel) Program() *ebpf.Program { return k.prog }
