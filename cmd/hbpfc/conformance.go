@@ -26,6 +26,7 @@ func conformanceCommand() *cli.Command {
 			&cli.StringFlag{Name: "timing", Value: timing.Hbpf.Name, Usage: "timing profile `P` for the cycle counts"},
 			&cli.BoolFlag{Name: "json", Usage: "JSONL: one record per test"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print passing tests too"},
+			&cli.BoolFlag{Name: "rtl", Usage: "run on the Verilated RTL, in lock-step with the simulator (a divergence fails the test)"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
@@ -39,7 +40,14 @@ func conformanceCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			rs := conformance.Run(files, &conformance.Sim{Profile: prof})
+			var rs []conformance.Result
+			if c.Bool("rtl") {
+				if rs, err = conformanceRTL(c, files, prof); err != nil {
+					return err
+				}
+			} else {
+				rs = conformance.Run(files, &conformance.Sim{Profile: prof})
+			}
 			enc := json.NewEncoder(os.Stdout)
 			for _, r := range rs {
 				switch {

@@ -92,6 +92,8 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			asmCommand(), disasmCommand(), runCommand(), conformanceCommand(), pluginCommand(),
 			timingCommand(), genPcapCommand(), offloadCommand(),
+			verilogCommand(),
+			cosimCommand(),
 		},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
 			return withCode(exitUsage, err)

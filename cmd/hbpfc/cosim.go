@@ -1,0 +1,243 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hbpf/hbpf/hbpf/conformance"
+	"github.com/hbpf/hbpf/hbpf/cosim"
+	"github.com/hbpf/hbpf/hbpf/isa"
+	"github.com/hbpf/hbpf/hbpf/packets"
+	"github.com/hbpf/hbpf/hbpf/rtl"
+	"github.com/hbpf/hbpf/hbpf/sim/timing"
+	"github.com/hbpf/hbpf/hbpf/xdp"
+)
+
+func cosimCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "cosim",
+		Usage:     "run the Verilated RTL in lock-step with the simulator and compare every retired instruction (exit 3 on a divergence)",
+		ArgsUsage: "PROG (ELF object, raw bytecode, assembly or .data test)",
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "name", Usage: "program `NAME` in an ELF object (default: the first XDP program)"},
+			&cli.StringFlag{Name: "mem", Usage: "run on memory: r1 points to these `HEX` bytes, r2 holds their length"},
+			&cli.StringSliceFlag{Name: "packet", Usage: "run on the Ethernet frame `HEX` (repeatable)"},
+			&cli.StringFlag{Name: "pcap", Usage: "run on every packet of the capture `IN`"},
+			&cli.IntFlag{Name: "count", Usage: "stop after `N` packets (0: all)"},
+			&cli.StringFlag{Name: "vcd", Usage: "write the waveform of the model to `FILE` (builds a tracing model)"},
+			&cli.BoolFlag{Name: "alone", Usage: "do not stream retirement records: compare only results, packets and maps (speed)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the summary as one JSON document"},
+			&cli.StringFlag{Name: "fault", Usage: "plant fault `F` in the RTL (alu-xor, load-cycle): proves the checker fails"},
+		}, simFlags(true)...),
+		Action: cosimAction,
+	}
+}
+
+// cosimSummary is what cosim reports.
+type cosimSummary struct {
+	Program      string  `json:"program"`
+	Runs         int     `json:"runs"`
+	Faults       int     `json:"faults"` // runs that trapped, alike on both sides
+	Records      uint64  `json:"records"`
+	Cycles       uint64  `json:"cycles"`       // core cycles of the runs (timing table)
+	Clocks       uint64  `json:"clocks"`       // clock cycles the model simulated, host loading included
+	Seconds      float64 `json:"seconds"`      // wall time of the runs
+	CyclesPerSec float64 `json:"clocks_per_s"` // model speed
+	LockStep     bool    `json:"lock_step"`
+	Model        string  `json:"model"`
+	ModelCached  bool    `json:"model_cached"`
+	BuildSeconds float64 `json:"build_seconds"`
+}
+
+func cosimAction(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return usageErr("cosim: want exactly one PROG, got %d arguments", c.NArg())
+	}
+	sc, err := simConfig(c)
+	if err != nil {
+		return err
+	}
+	sc.Log = io.Discard
+	rc, err := rtlConfig(c)
+	if err != nil {
+		return err
+	}
+	rc.ClockMHz = sc.ClockMHz
+	f, err := isa.Open(c.Args().First())
+	if err != nil {
+		return err
+	}
+	idx, err := xdp.SelectProgram(f.Object, c.String("name"))
+	if err != nil {
+		return err
+	}
+	memMode := c.IsSet("mem") || (f.Kind == isa.KindData && !c.IsSet("pcap") && !c.IsSet("packet"))
+	var mem []byte
+	if memMode {
+		if f.Test != nil {
+			mem, sc.Conformance = f.Test.Mem, true
+		}
+		if c.IsSet("mem") {
+			if mem, err = parseHex(c.String("mem"), "--mem"); err != nil {
+				return err
+			}
+		}
+	}
+	var src packetSource
+	switch {
+	case memMode:
+	case c.IsSet("pcap") && c.IsSet("packet"):
+		return usageErr("cosim: give --pcap or --packet, not both")
+	case c.IsSet("pcap"):
+		rd, err := packets.Open(c.String("pcap"))
+		if err != nil {
+			return err
+		}
+		defer rd.Close()
+		src = rd
+	case c.IsSet("packet"):
+		var ps []packets.Packet
+		for i, h := range c.StringSlice("packet") {
+			b, err := parseHex(h, fmt.Sprintf("--packet #%d", i+1))
+			if err != nil {
+				return err
+			}
+			ps = append(ps, packets.Packet{Index: i, Data: b})
+		}
+		src = &sliceSource{ps: ps}
+	default:
+		return usageErr("cosim: an XDP program needs packets: --pcap IN or --packet HEX (or --mem HEX for a plain program)")
+	}
+
+	vcd := c.String("vcd")
+	m, err := cosim.Build(c.Context, cosim.BuildConfig{RTL: rc, Trace: vcd != "", Log: nil})
+	if err != nil {
+		if errors.Is(err, cosim.ErrNoVerilator) {
+			return withCode(exitIO, err)
+		}
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "model %s (%s)\n", m.Dir, buildNote(m))
+	s, err := m.Start(vcd)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ch, err := cosim.NewChecker(s, rc, f.Object.Programs, idx, f.Object.Maps, sc)
+	if err != nil {
+		if errors.Is(err, cosim.ErrUnsupported) {
+			return withCode(exitBadInput, err)
+		}
+		return err
+	}
+	ch.NoRecords = c.Bool("alone")
+	sum := cosimSummary{Program: f.Object.Programs[idx].Name, LockStep: !ch.NoRecords, Model: m.Dir,
+		ModelCached: m.Cached, BuildSeconds: m.Duration.Seconds()}
+	t0 := time.Now()
+	check := func(err error, cycles uint64) error {
+		var mm *cosim.Mismatch
+		if errors.As(err, &mm) {
+			fmt.Fprint(os.Stderr, mm.Report())
+			return withCode(exitMismatch, err)
+		}
+		if err != nil {
+			if errors.Is(err, cosim.ErrUnsupported) {
+				return withCode(exitBadInput, err)
+			}
+			return err
+		}
+		sum.Runs++
+		sum.Cycles += cycles
+		return nil
+	}
+	if memMode {
+		r, err := ch.RunMem(mem)
+		if err := check(err, r.Cycles); err != nil {
+			return err
+		}
+		if r.Fault != nil {
+			sum.Faults++
+		}
+	} else {
+		limit := c.Int("count")
+		for limit == 0 || sum.Runs < limit {
+			p, err := src.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			r, err := ch.RunXDP(p.Data)
+			if err := check(err, r.Cycles); err != nil {
+				return fmt.Errorf("packet %d: %w", p.Index, err)
+			}
+			if r.Fault != nil {
+				sum.Faults++
+			}
+		}
+	}
+	sum.Seconds = time.Since(t0).Seconds()
+	sum.Records, sum.Clocks = ch.Records, s.Clocks
+	if sum.Seconds > 0 {
+		sum.CyclesPerSec = float64(s.Clocks) / sum.Seconds
+	}
+	if err := s.Close(); err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		if err := json.NewEncoder(os.Stdout).Encode(sum); err != nil {
+			return err
+		}
+	} else {
+		mode := "lock-step, every retirement compared"
+		if !sum.LockStep {
+			mode = "alone, results compared"
+		}
+		fmt.Printf("%s: rtl = sim on %d runs (%s): %d records, %d core cycles\n", sum.Program, sum.Runs, mode, sum.Records, sum.Cycles)
+		fmt.Printf("model: %d clock cycles in %.2f s (%.0f cycles/s)\n", sum.Clocks, sum.Seconds, sum.CyclesPerSec)
+	}
+	if sum.Faults > 0 {
+		return withCode(exitFault, fmt.Errorf("%d of %d runs trapped (alike in the RTL and the simulator)", sum.Faults, sum.Runs))
+	}
+	return nil
+}
+
+func buildNote(m *cosim.Model) string {
+	if m.Cached {
+		return "cached"
+	}
+	return fmt.Sprintf("built in %.1f s", m.Duration.Seconds())
+}
+
+// conformanceRTL runs the conformance tests on the RTL through one model and
+// one harness session (conformance --rtl).
+func conformanceRTL(c *cli.Context, files []string, prof *timing.Profile) ([]conformance.Result, error) {
+	rc := rtl.Config{Profile: prof}
+	m, err := cosim.Build(c.Context, cosim.BuildConfig{RTL: rc})
+	if err != nil {
+		if errors.Is(err, cosim.ErrNoVerilator) {
+			return nil, withCode(exitIO, err)
+		}
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "model %s (%s)\n", m.Dir, buildNote(m))
+	s, err := m.Start("")
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	b := &cosim.Backend{S: s, Config: rc, Profile: prof}
+	rs := cosim.RunConformance(files, b, nil)
+	if err := s.Close(); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "rtl: %d records compared, %d clock cycles in %.2f s\n", b.Records, s.Clocks, time.Since(t0).Seconds())
+	return rs, nil
+}
