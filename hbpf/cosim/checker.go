@@ -21,15 +21,15 @@ type Checker struct {
 	HW      *HW
 	Progs   []*isa.Program
 	Prog    int
-	History int    // retirements kept for a Mismatch; default DefaultHistory
+	History int // retirements kept for a Mismatch; default DefaultHistory
 	// NoRecords runs the hardware without its retirement records, comparing
 	// only the results, the packet and the maps: the model's speed alone.
 	NoRecords bool
-	Runs    int    // runs so far
-	Records uint64 // records compared so far
-	Last    Done   // the hardware's end of the last run
-	LastHW  sim.Record
-	sim     []sim.Record
+	Runs      int    // runs so far
+	Records   uint64 // records compared so far
+	Last      Done   // the hardware's end of the last run
+	LastHW    sim.Record
+	sim       []sim.Record
 }
 
 // NewChecker creates a simulator for the programs and maps and loads program
