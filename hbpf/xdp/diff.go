@@ -3,6 +3,7 @@ package xdp
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -39,6 +40,11 @@ type Differ struct {
 	Obj    *isa.Object
 	Prog   int    // index of the program in Obj
 	Masks  []Mask // value bytes not compared
+
+	// Counters, updated by Packet.
+	Compared int            // packets run and compared
+	Skipped  int            // packets not comparable (see ErrNotComparable)
+	Actions  map[string]int // kernel action of every packet compared
 }
 
 // NewDiffer loads program name (or the first XDP program) of obj into the
@@ -87,7 +93,7 @@ func (v *Divergence) Report() string {
 	fmt.Fprintf(&b, "DIVERGENCE: %s\n", v.Error())
 	fmt.Fprintf(&b, "program %s (%d slots):\n", v.Prog.Name, v.Prog.NumSlots())
 	b.WriteString(indent(isa.DisassembleString(v.Prog, &isa.DisasmOptions{Labels: true, Slots: true})))
-	fmt.Fprintf(&b, "packet %d (%d bytes): %s\n", v.Packet.Index, len(v.Packet.Data), hex.EncodeToString(v.Packet.Data))
+	fmt.Fprintf(&b, "packet %d (%d bytes): %s\n", v.Packet.Index, len(v.Packet.Data), hexHead(v.Packet.Data))
 	fmt.Fprintf(&b, "simulator: %s\n", resultLine(&v.Sim))
 	fmt.Fprintf(&b, "kernel:    %s\n", resultLine(&v.Kernel))
 	if len(v.SimMaps) > 0 || len(v.KernelMaps) > 0 {
@@ -96,6 +102,16 @@ func (v *Divergence) Report() string {
 		fmt.Fprintf(&b, "simulator maps: %s\nkernel maps:    %s\n", sm, km)
 	}
 	return b.String()
+}
+
+// reportBytes bounds the packet bytes a report prints.
+const reportBytes = 2048
+
+func hexHead(b []byte) string {
+	if len(b) <= reportBytes {
+		return hex.EncodeToString(b)
+	}
+	return fmt.Sprintf("%s... (%d more bytes)", hex.EncodeToString(b[:reportBytes]), len(b)-reportBytes)
 }
 
 func indent(s string) string {
@@ -112,7 +128,11 @@ func indent(s string) string {
 }
 
 func resultLine(r *PacketResult) string {
-	s := fmt.Sprintf("%s retval=%d data=%s", r.Action, r.Retval, r.Data)
+	data := r.Data
+	if len(data) > 2*reportBytes {
+		data = fmt.Sprintf("%s... (%d more bytes)", data[:2*reportBytes], (len(data)-2*reportBytes)/2)
+	}
+	s := fmt.Sprintf("%s retval=%d data=%s", r.Action, r.Retval, data)
 	if r.Meta != "" {
 		s += " meta=" + r.Meta
 	}
@@ -125,12 +145,34 @@ func resultLine(r *PacketResult) string {
 	return s
 }
 
+// KernelLinearMax is the largest packet BPF_PROG_TEST_RUN presents linearly,
+// between data and data_end: a page less the headroom and the room for
+// skb_shared_info. The kernel puts the bytes of a longer test packet into
+// fragments (multi-buffer XDP), which the simulator does not model: it
+// presents every packet linearly, as the hbpf core receives it.
+const KernelLinearMax = 4096 - sim.Headroom - sim.Tailroom
+
+// ErrNotComparable is returned (wrapped) by Differ.Packet for a packet the
+// simulator and the kernel cannot be compared on; nothing was run.
+var ErrNotComparable = errors.New("not comparable")
+
 // Packet runs p in both, compares the results and then the maps, and returns
 // the first divergence, or nil. An error means the comparison itself failed
-// (a kernel map could not be dumped).
+// (a kernel map could not be dumped) or, wrapping ErrNotComparable, that the
+// packet was not run (longer than KernelLinearMax).
 func (d *Differ) Packet(p *packets.Packet) (*Divergence, error) {
+	if len(p.Data) > KernelLinearMax {
+		d.Skipped++
+		return nil, fmt.Errorf("packet %d: %d bytes, more than the %d the kernel's test run presents linearly (it puts the rest into fragments, which the simulator does not model): %w",
+			p.Index, len(p.Data), KernelLinearMax, ErrNotComparable)
+	}
 	sr := d.Sim.Run(p)
 	kr := d.Kernel.Run(p)
+	d.Compared++
+	if d.Actions == nil {
+		d.Actions = map[string]int{}
+	}
+	d.Actions[kr.Action]++
 	v := &Divergence{Prog: d.Obj.Programs[d.Prog], Packet: *p, Sim: sr, Kernel: kr}
 	what, detail := compareResults(&sr, &kr)
 	sm, km, err := d.Maps()
@@ -204,10 +246,15 @@ func (d *Differ) Maps() (simMaps, kernelMaps maps.Contents, err error) {
 }
 
 // Comparable reports whether a map's contents can be compared between the
-// simulator and the kernel: not for prog arrays, whose kernel values are file
-// descriptors, nor for ring buffers, which the kernel cannot iterate.
+// simulator and the kernel: not for prog arrays and maps of maps, whose
+// kernel values are program and map ids (the simulator's are indices in the
+// object), nor for ring buffers, which the kernel cannot iterate.
 func Comparable(s *isa.MapSpec) bool {
-	return s.Type != ebpf.ProgramArray && s.Type != ebpf.RingBuf
+	switch s.Type {
+	case ebpf.ProgramArray, ebpf.ArrayOfMaps, ebpf.HashOfMaps, ebpf.RingBuf:
+		return false
+	}
+	return true
 }
 
 // ApplyMasks returns a copy of c with the masked value bytes zeroed.
