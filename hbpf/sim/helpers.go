@@ -192,11 +192,17 @@ func (m *Machine) call(id int32) bool {
 		n = int(fs + ts)
 		ret = csumDiff(fb, tb, uint32(a[4]))
 	case asm.FnXdpAdjustHead:
-		ret = m.adjustHead(int64(int32(a[1])))
+		meta := int(m.ctx.data - m.ctx.meta)
+		if ret = m.adjustHead(int64(int32(a[1]))); ret == 0 {
+			n = meta // the metadata moved with the head
+		}
 	case asm.FnXdpAdjustMeta:
 		ret = m.adjustMeta(int64(int32(a[1])))
 	case asm.FnXdpAdjustTail:
-		ret = m.adjustTail(int64(int32(a[1])))
+		end := m.ctx.end
+		if ret = m.adjustTail(int64(int32(a[1]))); ret == 0 && m.ctx.end > end {
+			n = int(m.ctx.end - end) // the bytes grown, which are cleared
+		}
 	case asm.FnXdpGetBuffLen:
 		ret = uint64(m.ctx.end - m.ctx.data)
 	case asm.FnXdpLoadBytes, asm.FnXdpStoreBytes:

@@ -75,7 +75,8 @@ func (c Class) String() string {
 
 // HelperCost is the latency of a helper in cycles: Fixed plus PerWord for every
 // 8 bytes (rounded up) of the helper's variable operand — the key for map helpers,
-// the buffers for csum_diff, the record for ring-buffer output.
+// the buffers for csum_diff, the record for ring-buffer output, the metadata
+// that xdp_adjust_head moves and the bytes that xdp_adjust_tail grows (and clears).
 type HelperCost struct {
 	Fixed   int
 	PerWord int
@@ -177,9 +178,9 @@ var Hbpf = &Profile{
 		asm.FnKtimeGetNs:        {Fixed: 1},
 		asm.FnGetSmpProcessorId: {Fixed: 1},
 		asm.FnCsumDiff:          {Fixed: 2, PerWord: 2},
-		asm.FnXdpAdjustHead:     {Fixed: 4}, // moves up to 32 bytes of metadata: 4 reads + 4 writes, pipelined
+		asm.FnXdpAdjustHead:     {Fixed: 2, PerWord: 1},
 		asm.FnXdpAdjustMeta:     {Fixed: 2},
-		asm.FnXdpAdjustTail:     {Fixed: 2},
+		asm.FnXdpAdjustTail:     {Fixed: 2, PerWord: 1},
 		asm.FnRedirect:          {Fixed: 1},
 		asm.FnRedirectMap:       {Fixed: 3},
 		asm.FnTailCall:          {Fixed: 3},
