@@ -266,8 +266,6 @@ type data struct {
 	Hc                    map[string]string
 	DefaultFixed          int
 	DefaultPerWord        int
-	TailClear             int
-	HeadMove              int
 	PCW                   int
 	ProgAW, DmemAW        int
 	PktBase, PktBytes     int
@@ -461,7 +459,6 @@ func templateData(cfg Config) (*data, error) {
 		}
 	}
 	sort.Slice(d.Helpers, func(i, j int) bool { return d.Helpers[i].ID < d.Helpers[j].ID })
-	d.TailClear, d.HeadMove = cfg.limits()
 
 	if cfg.Prog != nil {
 		d.Baked, d.BakedMaps = true, true
@@ -516,9 +513,19 @@ func helperFeasible(h helperDef, call int) error {
 				return fmt.Errorf("%s: %d bytes need %d cycles, the table gives %d", h.Name, n, (n+7)/8+2, last(n)+1)
 			}
 		}
-	case "head", "tail":
-		if last(0) < 2 {
-			return short("moving or clearing a word", 2)
+	case "head":
+		// W chunks of metadata read from step 1, written a step later.
+		for n := 0; n <= xdpMetaMax; n += 4 {
+			if last(n) < (n+7)/8+1 {
+				return fmt.Errorf("%s: moving %d bytes of metadata needs %d cycles, the table gives %d", h.Name, n, (n+7)/8+2, last(n)+1)
+			}
+		}
+	case "tail":
+		// W chunks cleared from step 1.
+		for n := 0; n <= 4096; n++ {
+			if last(n) < (n+7)/8 {
+				return fmt.Errorf("%s: clearing %d bytes needs %d cycles, the table gives %d", h.Name, n, (n+7)/8+1, last(n)+1)
+			}
 		}
 	}
 	return nil
@@ -531,33 +538,6 @@ const (
 	ethHdrLen    = 14  // the packet keeps at least an Ethernet header
 	xdpMetaMax   = 252 // largest metadata xdp_adjust_meta allows
 )
-
-// limits returns how many bytes xdp_adjust_tail can clear and how many bytes
-// of metadata xdp_adjust_head can move within their latencies: the engine
-// moves eight bytes a cycle, reading from step 1 and writing a cycle later.
-func (c Config) limits() (tailClear, headMove int) {
-	p := c.Profile
-	call := p.Cost[timing.Call]
-	tailLast := call + p.HelperCycles(asm.FnXdpAdjustTail, 0) - 1
-	headLast := call + p.HelperCycles(asm.FnXdpAdjustHead, 0) - 1
-	return 8 * tailLast, 8 * (headLast - 1)
-}
-
-// Limits lists the cases in which the default core traps (cause 8, invalid
-// helper argument) where the simulator goes on, because the helper's latency
-// in the timing table leaves too few cycles for the memory work. They are not
-// static properties of a program, so [Unsupported] cannot list them.
-func Limits() []string { return Config{}.Limits() }
-
-// Limits is [Limits] for the core configured by c.
-func (c Config) Limits() []string {
-	c = c.withDefaults()
-	tail, head := c.limits()
-	return []string{
-		fmt.Sprintf("bpf_xdp_adjust_head with more than %d bytes of metadata (moving it takes a cycle per 8 bytes)", head),
-		fmt.Sprintf("bpf_xdp_adjust_tail growing over more than %d bytes that an earlier shrink of the same run left behind (they must be cleared)", tail),
-	}
-}
 
 // UpdateValueLimit returns the largest map value bpf_map_update_elem can copy
 // within its latency for keys of ks bytes.

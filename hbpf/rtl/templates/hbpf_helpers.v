@@ -17,12 +17,11 @@
 //
 // Memory work runs through one engine that reads eight bytes per cycle from
 // step 1 on and writes them one cycle later: map values (update), packet
-// bytes (xdp_load/store_bytes), the metadata moved by xdp_adjust_head (at most
-// HEAD_MOVE bytes); it sums 64-bit words with end-around carry for csum_diff
-// (as Linux 6.13 and later) and clears the bytes uncovered by xdp_adjust_tail
-// (at most TAIL_CLEAR bytes). Beyond those two limits the hardware traps with
-// cause 8 where the simulator would not: a loud difference, never a silent
-// one (see rtl.Limits).
+// bytes (xdp_load/store_bytes), the metadata moved by xdp_adjust_head; it sums
+// 64-bit words with end-around carry for csum_diff (as Linux 6.13 and later)
+// and clears the bytes that xdp_adjust_tail grows over, if an earlier shrink
+// of the same run left data there (beyond that high-water mark the buffer is
+// zero already).
 
 `default_nettype none
 
@@ -88,8 +87,6 @@ module hbpf_helpers #(
 );
 
   localparam [31:0] C_CALL     = 32'd«.C.call»;
-  localparam [31:0] TAIL_CLEAR = 32'd«.TailClear»;  // bytes xdp_adjust_tail can clear
-  localparam [33:0] HEAD_MOVE  = 34'd«.HeadMove»;   // metadata bytes xdp_adjust_head can move
   localparam [3:0]  CAUSE_UNKNOWN = 4'd7;
   localparam [3:0]  CAUSE_ARG     = 4'd8;
 
@@ -189,7 +186,6 @@ module hbpf_helpers #(
   wire [31:0] h_meta  = meta_i + a2[31:0];
   wire        h_inval = ($signed(h_data) < $signed(34'd«.XdpFrameSize» + metalen)) ||
                         ($signed(h_data) > $signed(end34 - 34'd«.EthHdrLen»));
-  wire        h_big   = ~h_inval & (metalen > HEAD_MOVE);
   // xdp_adjust_meta
   wire [33:0] m_meta  = meta34 + delta;
   wire [33:0] m_len   = data34 - m_meta;
@@ -238,16 +234,10 @@ module hbpf_helpers #(
           cause = CAUSE_ARG;
         end
       end
-    end else if (is_tail) begin
-      if (t_clear > TAIL_CLEAR) begin
-        trap  = 1'b1;
-        cause = CAUSE_ARG;
-      end
     end else if (is_head) begin
-      if (h_big) begin
-        trap  = 1'b1;
-        cause = CAUSE_ARG;
-      end
+      if (!h_inval) n = metalen[31:0];  // the metadata moved
+    end else if (is_tail) begin
+      if (t_grow) n = delta[31:0];      // the bytes grown
     end else begin
       case (id_i)
 «- range .Helpers»
