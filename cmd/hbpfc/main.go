@@ -94,6 +94,7 @@ func newApp() *cli.App {
 			timingCommand(), genPcapCommand(), offloadCommand(),
 			verilogCommand(),
 			cosimCommand(),
+			diffCommand(),
 		},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
 			return withCode(exitUsage, err)

@@ -3,6 +3,7 @@ package randprog
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/cilium/ebpf"
 
@@ -96,4 +97,37 @@ func diverges(p *isa.Program, specs []*isa.MapSpec, pkts []packets.Packet, cfg s
 		}
 	}
 	return nil, nil
+}
+
+// Compact disassembles a minimized program without its no-ops and the
+// labels nothing jumps to any more.
+func Compact(p *isa.Program) string {
+	lines := strings.Split(isa.DisassembleString(p, &isa.DisasmOptions{Labels: true}), "\n")
+	var keep []string
+	used := map[string]bool{}
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if t == "" {
+			continue
+		}
+		// A no-op jumps to the label on the next line.
+		if target, ok := strings.CutPrefix(t, "ja "); ok && i+1 < len(lines) && strings.TrimSpace(lines[i+1]) == target+":" {
+			continue
+		}
+		if !strings.HasSuffix(t, ":") {
+			for _, f := range strings.FieldsFunc(t, func(r rune) bool { return r == ' ' || r == ',' }) {
+				used[f] = true
+			}
+		}
+		keep = append(keep, l)
+	}
+	var b strings.Builder
+	for _, l := range keep {
+		if t := strings.TrimSpace(l); strings.HasSuffix(t, ":") && !used[strings.TrimSuffix(t, ":")] {
+			continue
+		}
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

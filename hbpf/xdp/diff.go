@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 
@@ -189,6 +190,26 @@ func (d *Differ) Packet(p *packets.Packet) (*Divergence, error) {
 	}
 	v.What, v.Detail, v.SimMaps, v.KernelMaps = what, detail, sm, km
 	return v, nil
+}
+
+// Trace compares the packets of seq, in order, until the first divergence,
+// which it returns (nil if there is none). Packets that cannot be compared
+// (ErrNotComparable) are counted in Skipped and passed over; other errors,
+// including seq's, end the trace.
+func (d *Differ) Trace(seq iter.Seq2[packets.Packet, error]) (*Divergence, error) {
+	for p, err := range seq {
+		if err != nil {
+			return nil, err
+		}
+		v, err := d.Packet(&p)
+		if errors.Is(err, ErrNotComparable) {
+			continue
+		}
+		if v != nil || err != nil {
+			return v, err
+		}
+	}
+	return nil, nil
 }
 
 // compareResults returns what differs between a simulator and a kernel

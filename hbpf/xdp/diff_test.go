@@ -97,8 +97,8 @@ func TestTestdataDifferential(t *testing.T) {
 								t.Fatal(err)
 							}
 							if v != nil {
-								t.Fatalf("%s\nreproduce: hbpfc diff %s --prog %s --pcap <(hbpfc gen-pcap %s -n %d --seed 1)",
-									v.Report(), file, p.Name, set, packetsPerSet)
+								t.Fatalf("%s\nreproduce: hbpfc gen-pcap --set %s -n %d --seed 1 -o trace.pcap && hbpfc diff %s --prog %s --pcap trace.pcap",
+									v.Report(), set, packetsPerSet, file, p.Name)
 							}
 						}
 						if d.Compared < len(traces[set])*9/10 {
