@@ -17,10 +17,10 @@ import (
 	"github.com/hbpf/hbpf/hbpf/sim/maps"
 )
 
-// Mask names bytes of a map's values whose contents legitimately differ
-// between the simulator and the kernel (a bpf_ktime_get_ns timestamp, a
-// bpf_get_prandom_u32 draw). A differential comparison zeroes them on both
-// sides before comparing.
+// Mask names bytes of a map's values (or of a ring buffer's records) whose
+// contents legitimately differ between the simulator and the kernel (a
+// bpf_ktime_get_ns timestamp, a bpf_get_prandom_u32 draw). A differential
+// comparison zeroes them on both sides before comparing.
 type Mask struct {
 	Map    string // map name
 	Offset int    // first masked byte of each value
@@ -33,8 +33,9 @@ type Mask struct {
 // metadata) and the contents of every map.
 //
 // Per-CPU maps are compared with the kernel's values of the CPU the runs are
-// pinned to (Kernel.CPU); the simulator is one CPU. Prog arrays (kernel file
-// descriptors) and ring buffers (not iterable) are not compared.
+// pinned to (Kernel.CPU); the simulator is one CPU. Ring buffers are compared
+// record by record, as each packet commits them. The contents of prog arrays
+// and maps of maps (kernel ids) are not compared.
 type Differ struct {
 	Sim    *Sim
 	Kernel *Kernel
@@ -74,7 +75,7 @@ func (d *Differ) Close() { d.Kernel.Close() }
 type Divergence struct {
 	Prog        *isa.Program
 	Packet      packets.Packet
-	What        string // "action", "data", "meta", "trap", "error" or "maps"
+	What        string // "action", "data", "meta", "trap", "error", "ringbuf" or "maps"
 	Detail      string // the first difference, in words
 	Sim, Kernel PacketResult
 	// SimMaps and KernelMaps hold the (masked) map contents after the
@@ -175,7 +176,13 @@ func (d *Differ) Packet(p *packets.Packet) (*Divergence, error) {
 	}
 	d.Actions[kr.Action]++
 	v := &Divergence{Prog: d.Obj.Programs[d.Prog], Packet: *p, Sim: sr, Kernel: kr}
+	if d.Kernel.ringErr != nil {
+		return nil, d.Kernel.ringErr
+	}
 	what, detail := compareResults(&sr, &kr)
+	if what == "" {
+		what, detail = compareRings(sr.Ringbuf, kr.Ringbuf, d.Masks)
+	}
 	sm, km, err := d.Maps()
 	if err != nil {
 		return nil, err
@@ -233,6 +240,46 @@ func compareResults(s, k *PacketResult) (what, detail string) {
 		return "meta", describeBytes(s.Meta, k.Meta)
 	}
 	return "", ""
+}
+
+// compareRings compares the ring-buffer records of a packet, masked.
+func compareRings(sim, kernel map[string][]string, masks []Mask) (what, detail string) {
+	names := make([]string, 0, len(sim)+len(kernel))
+	for n := range sim {
+		names = append(names, n)
+	}
+	for n := range kernel {
+		if _, ok := sim[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		s, k := sim[n], kernel[n]
+		if len(s) != len(k) {
+			return "ringbuf", fmt.Sprintf("ring buffer %s: simulator %d records, kernel %d", n, len(s), len(k))
+		}
+		for i := range s {
+			a, _ := hex.DecodeString(s[i])
+			b, _ := hex.DecodeString(k[i])
+			for _, m := range masks {
+				if m.Map == n {
+					maskBytes(a, m)
+					maskBytes(b, m)
+				}
+			}
+			if !bytes.Equal(a, b) {
+				return "ringbuf", fmt.Sprintf("ring buffer %s, record %d: %s", n, i, describeBytes(hex.EncodeToString(a), hex.EncodeToString(b)))
+			}
+		}
+	}
+	return "", ""
+}
+
+// maskBytes zeroes the bytes of v that m covers.
+func maskBytes(v []byte, m Mask) {
+	lo, hi := min(max(m.Offset, 0), len(v)), min(max(m.Offset+m.Len, 0), len(v))
+	clear(v[lo:hi])
 }
 
 // describeBytes names the first differing byte of two hex strings.
@@ -296,8 +343,7 @@ func ApplyMasks(c maps.Contents, masks []Mask) maps.Contents {
 		for i, kv := range kvs {
 			v := bytes.Clone(kv.Value)
 			for _, m := range ms {
-				lo, hi := min(max(m.Offset, 0), len(v)), min(max(m.Offset+m.Len, 0), len(v))
-				clear(v[lo:hi])
+				maskBytes(v, m)
 			}
 			cp[i] = isa.MapKV{Key: kv.Key, Value: v}
 		}

@@ -21,6 +21,8 @@ import (
 var testdataMasks = map[string][]xdp.Mask{
 	"xdp_flowtable.o": {{Map: "flows", Offset: 16, Len: 16,
 		Reason: "first_seen and last_seen are bpf_ktime_get_ns timestamps: the kernel's clock, the core's cycle count"}},
+	"xdp_sample.o": {{Map: "samples", Offset: 0, Len: 8,
+		Reason: "a sample record starts with its bpf_ktime_get_ns timestamp"}},
 }
 
 // testdataUnsupported lists the programs that cannot run on both sides here,
@@ -221,5 +223,62 @@ exit
 				t.Errorf("per-CPU counter on CPU %d = %s, want 18 (6 runs × 3)", cpu, got)
 			}
 		})
+	}
+}
+
+// TestKernelRingbuf checks that the kernel oracle reports the ring-buffer
+// records each packet commits, as the simulator does, so that the Differ
+// compares them.
+func TestKernelRingbuf(t *testing.T) {
+	requireKernel(t)
+	src := `ldxw %r2, [%r1+0]
+ldxw %r4, [%r1+4]
+mov %r5, %r2
+add %r5, 14
+mov %r0, 1
+jgt %r5, %r4, out
+ldxdw %r3, [%r2+6]
+stxdw [%r10-8], %r3
+lddw %r1, map_fd(0)
+mov %r2, %r10
+add %r2, -8
+mov %r3, 6
+mov %r4, 0
+call 130
+lddw %r1, map_fd(0)
+mov %r2, %r10
+add %r2, -8
+mov %r3, 2
+mov %r4, 4
+call 130
+mov %r0, 2
+out:
+exit
+`
+	p, err := isa.Assemble([]byte(src), "ring")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Type = ebpf.XDP
+	obj := &isa.Object{Path: "ring", Programs: []*isa.Program{p},
+		Maps: []*isa.MapSpec{{Name: "events", Type: ebpf.RingBuf, MaxEntries: 4096}}}
+	d, err := xdp.NewDiffer(obj, "", sim.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	pkt := packets.Packet{Data: []byte{0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0x08, 0x00}}
+	for i := range 3 {
+		if v, err := d.Packet(&pkt); err != nil || v != nil {
+			t.Fatalf("packet %d: %v %v", i, err, v)
+		}
+	}
+	kr := d.Kernel.Run(&pkt)
+	// The second output has an invalid flag (4): only the first record.
+	if got := fmt.Sprint(kr.Ringbuf); got != "map[events:[010203040506]]" {
+		t.Errorf("kernel records %s, want the 6 source MAC bytes once", got)
+	}
+	if sr := d.Sim.Run(&pkt); fmt.Sprint(sr.Ringbuf) != fmt.Sprint(kr.Ringbuf) {
+		t.Errorf("simulator records %v, kernel %v", sr.Ringbuf, kr.Ringbuf)
 	}
 }

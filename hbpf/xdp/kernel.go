@@ -12,6 +12,7 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/ringbuf"
 	"github.com/cilium/ebpf/rlimit"
 
 	"github.com/hbpf/hbpf/hbpf/isa"
@@ -34,7 +35,9 @@ type Kernel struct {
 	Repeat int // runs per packet for timing (≥ 1); the output is from the last run
 	// CPU is the CPU the runs are pinned to; per-CPU maps are dumped from it.
 	CPU      int
-	unpinned bool // a run could not be pinned to CPU
+	unpinned bool              // a run could not be pinned to CPU
+	rings    []*ringbuf.Reader // readers of the ring buffers, by map (nil: not opened yet)
+	ringErr  error             // why the ring buffers cannot be read
 }
 
 // KernelAvailable reports whether the kernel lets this process load and run an
@@ -148,6 +151,7 @@ func toAsm(p *isa.Program) (asm.Instructions, error) {
 
 // Close releases the kernel objects.
 func (k *Kernel) Close() {
+	k.closeRings()
 	if k.coll != nil {
 		k.coll.Close()
 		return
@@ -199,10 +203,12 @@ func (k *Kernel) Run(p *packets.Packet) PacketResult {
 		data = data[meta:]
 	}
 	pr.Data = hex.EncodeToString(data)
+	pr.Ringbuf = k.drainRings()
 	if k.Repeat > 1 {
 		if _, dur, err := k.prog.Benchmark(p.Data, k.Repeat, nil); err == nil {
 			pr.Ns = float64(dur) / float64(time.Nanosecond)
 		}
+		k.drainRings() // the timing runs' records are not this packet's
 	}
 	return pr
 }

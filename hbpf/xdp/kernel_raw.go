@@ -1,11 +1,14 @@
 package xdp
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"runtime"
+	"time"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/ringbuf"
 	"golang.org/x/sys/unix"
 
 	"github.com/hbpf/hbpf/hbpf/isa"
@@ -125,3 +128,50 @@ func perCPU(t ebpf.MapType) bool {
 // Program returns the loaded kernel program, for example to read back the
 // instructions the verifier rewrote (Program.Info).
 func (k *Kernel) Program() *ebpf.Program { return k.prog }
+
+// drainRings returns the records committed to the object's ring buffers since
+// the last call, hex by map name, as the simulator's records are reported
+// (nil if there are none). The readers are opened on first use.
+func (k *Kernel) drainRings() map[string][]string {
+	if k.rings == nil && k.ringErr == nil {
+		k.rings = make([]*ringbuf.Reader, len(k.specs))
+		for i, s := range k.specs {
+			if s.Type != ebpf.RingBuf || i >= len(k.maps) || k.maps[i] == nil {
+				continue
+			}
+			rd, err := ringbuf.NewReader(k.maps[i])
+			if err != nil {
+				k.ringErr = fmt.Errorf("reading ring buffer %s: %w", s.Name, err)
+				continue
+			}
+			k.rings[i] = rd
+		}
+	}
+	var out map[string][]string
+	for i, rd := range k.rings {
+		if rd == nil {
+			continue
+		}
+		rd.SetDeadline(time.Now()) // take what is there, do not wait
+		for {
+			rec, err := rd.Read()
+			if err != nil {
+				break
+			}
+			if out == nil {
+				out = map[string][]string{}
+			}
+			out[k.specs[i].Name] = append(out[k.specs[i].Name], hex.EncodeToString(rec.RawSample))
+		}
+	}
+	return out
+}
+
+func (k *Kernel) closeRings() {
+	for _, rd := range k.rings {
+		if rd != nil {
+			rd.Close()
+		}
+	}
+	k.rings = nil
+}
