@@ -227,6 +227,9 @@ func (g *gen) step(f *frame, st state, budget int) state {
 	if f.main && g.has(FeatHelper) {
 		cs = append(cs, choice{2, func() state { return g.helper(f, st) }})
 	}
+	if f.main && g.has(FeatRingbuf) {
+		cs = append(cs, choice{2, func() state { return g.ringOp(f, st) }})
+	}
 	if f.main && g.has(FeatAdjust) && !f.loop {
 		cs = append(cs, choice{1, func() state { return g.adjust(f, st) }})
 	}
@@ -798,4 +801,58 @@ func (g *gen) adjust(f *frame, st state) state {
 	}
 	g.derivePacket()
 	return st
+}
+
+// ringOp writes a record to the ring buffer, with bpf_ringbuf_output from
+// the stack or with bpf_ringbuf_reserve, stores and bpf_ringbuf_submit or
+// bpf_ringbuf_discard.
+func (g *gen) ringOp(f *frame, st state) state {
+	if g.chance(0.5) {
+		n := g.r.IntN(65)                                    // 0 to 64 bytes
+		g.emit(movK(4, []int64{0, 0, 1, 2, 4}[g.r.IntN(5)])) // BPF_RB_NO_WAKEUP, _FORCE_WAKEUP; 4 is invalid
+		g.emit(movK(3, int64(n)))
+		g.emit(stackPtr(2, int16(mainScratch-g.r.IntN(mainScratch-max(n, 1)+1)))...)
+		g.emit(lddwMap(1, mapRing), call(helperRingOutput))
+		return clobber(st)
+	}
+	if g.chance(0.3) {
+		// A large reservation, discarded unread: fills the ring within a
+		// packet, so that later reservations and outputs fail.
+		size := []int64{1024, 2000, 2040, 3000, 4088, 4096}[g.r.IntN(6)]
+		skip := g.newLabel()
+		g.emit(lddwMap(1, mapRing), movK(2, size), movK(3, 0), call(helperRingReserve))
+		g.emitTo(jmpK(isa.OpJeq, false, 0, 0), skip)
+		g.emit(mov64(1, 0), movK(2, 0), call(helperRingDiscard), movK(0, 1))
+		g.place(skip)
+		return clobber(st)
+	}
+	size := 8 * (1 + g.r.IntN(8))
+	g.emit(lddwMap(1, mapRing), movK(2, int64(size)), movK(3, 0), call(helperRingReserve))
+	skip := g.newLabel()
+	g.emitTo(jmpK(isa.OpJeq, false, 0, 0), skip)
+	// The reserved record is not zeroed by the kernel: write all of it
+	// before anything may read it.
+	in := clobber(st)
+	in.init = in.init.without(0) // r0 is the record pointer
+	rf := *f
+	rf.data = f.data.without(0)
+	for off := 0; off < size; off += 8 {
+		if rd := readable(&rf, in); rd != 0 && g.chance(0.7) {
+			g.emit(stx(8, 0, g.pick(rd), int16(off)))
+		} else {
+			g.emit(stImm(8, 0, int16(off), g.imm32()))
+		}
+	}
+	for range g.r.IntN(3) {
+		in = g.memOp(&rf, in, 0, 0, size, false, false)
+	}
+	g.emit(mov64(1, 0), movK(2, []int64{0, 1, 2}[g.r.IntN(3)]))
+	if g.chance(0.75) {
+		g.emit(call(helperRingSubmit))
+	} else {
+		g.emit(call(helperRingDiscard))
+	}
+	g.emit(movK(0, 1)) // submit and discard return nothing: r0 is unreadable
+	g.place(skip)
+	return clobber(st)
 }

@@ -66,8 +66,24 @@
 //     not multiples of 4), xdp_adjust_head, xdp_adjust_tail and xdp_adjust_meta (the
 //     packet pointers are re-derived and re-checked afterwards; metadata is
 //     written when there is room), xdp_get_buff_len, xdp_load_bytes and
-//     xdp_store_bytes (with offsets beyond the packet).
+//     xdp_store_bytes (with offsets beyond the packet), ringbuf_output (with
+//     valid and invalid flags) and ringbuf_reserve followed by stores and
+//     ringbuf_submit or ringbuf_discard (large reservations fill the 4 KiB
+//     ring within a packet, so failing reservations and outputs occur).
 //   - bpf-to-bpf calls (call with src 1) and exit.
+//
+// # A kernel bug worked around
+//
+// Linux 6.18's verifier does not carry precision from the register an
+// atomic fetch writes back to the stack slot it read (fixed upstream by
+// "bpf: Fix incorrect pruning due to atomic fetch precision tracking"). When
+// the slot held a constant the verifier knew on one path, it could prune
+// another path with a different value there and remove, as dead, a branch
+// that path then takes: the kernel ran a store the program skips. The
+// differential found it (4 of 5,000 programs of 160 instructions). Before a
+// fetching atomic on the stack the generator therefore rewrites one byte of
+// the slot with itself, which leaves memory unchanged but makes the verifier
+// forget the slot's value.
 //
 // Not generated: ld_abs/ld_ind (not allowed in XDP), callx (the kernel has no
 // indirect calls), tail calls, helpers whose results differ by design

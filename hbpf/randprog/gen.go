@@ -17,19 +17,20 @@ type Feature uint32
 // (ALU, byte swaps, lddw, stack accesses and the observing prologue and
 // epilogue).
 const (
-	FeatJump   Feature = 1 << iota // forward conditional jumps, ja, if/else
-	FeatLoop                       // bounded loops
-	FeatGotol                      // gotol (JMP32 ja) instead of some ja
-	FeatAtomic                     // atomic operations
-	FeatPacket                     // packet loads and stores in the body
-	FeatMap                        // map lookups, updates and deletes in the body
-	FeatGlobal                     // direct map value access (lddw PseudoMapValue)
-	FeatCall                       // bpf-to-bpf calls
-	FeatHelper                     // csum_diff, xdp_get_buff_len, xdp_load_bytes, xdp_store_bytes
-	FeatAdjust                     // xdp_adjust_head, xdp_adjust_tail, xdp_adjust_meta
+	FeatJump    Feature = 1 << iota // forward conditional jumps, ja, if/else
+	FeatLoop                        // bounded loops
+	FeatGotol                       // gotol (JMP32 ja) instead of some ja
+	FeatAtomic                      // atomic operations
+	FeatPacket                      // packet loads and stores in the body
+	FeatMap                         // map lookups, updates and deletes in the body
+	FeatGlobal                      // direct map value access (lddw PseudoMapValue)
+	FeatCall                        // bpf-to-bpf calls
+	FeatHelper                      // csum_diff, xdp_get_buff_len, xdp_load_bytes, xdp_store_bytes
+	FeatAdjust                      // xdp_adjust_head, xdp_adjust_tail, xdp_adjust_meta
+	FeatRingbuf                     // ringbuf_output, ringbuf_reserve with submit or discard
 
 	AllFeatures = FeatJump | FeatLoop | FeatGotol | FeatAtomic | FeatPacket | FeatMap | FeatGlobal |
-		FeatCall | FeatHelper | FeatAdjust
+		FeatCall | FeatHelper | FeatAdjust | FeatRingbuf
 )
 
 // Options configures Generate. The zero value is a sensible default.
@@ -60,6 +61,11 @@ const (
 	helperGetBuffLen  = 188
 	helperLoadBytes   = 189
 	helperStoreBytes  = 190
+	helperRingOutput  = 130
+	helperRingReserve = 131
+	helperRingSubmit  = 132
+	helperRingDiscard = 133
+	ringSize          = 4096 // the smallest ring: fills up within a packet now and then
 	defaultSize       = 64
 	minWindow         = 64
 	mainScratch       = 64  // bytes of stack scratch below r10 in main
@@ -77,6 +83,7 @@ const (
 const (
 	mapMain   = 0 // ARRAY or HASH: body lookups/updates/deletes and the final register dump
 	mapGlobal = 1 // one-entry ARRAY accessed as global data
+	mapRing   = 2 // RINGBUF
 )
 
 // Generate returns a random XDP program for seed and the maps it uses
@@ -318,7 +325,8 @@ func (g *gen) makeMaps() []*isa.MapSpec {
 	main.KeySize = g.keySize
 	global := &isa.MapSpec{Name: "rand_global", Type: ebpf.Array, KeySize: 4, ValueSize: globalValueSize, MaxEntries: 1,
 		Contents: []isa.MapKV{{Key: le32(0), Value: g.bytes(globalValueSize)}}}
-	return []*isa.MapSpec{main, global}
+	ring := &isa.MapSpec{Name: "rand_ring", Type: ebpf.RingBuf, MaxEntries: ringSize}
+	return []*isa.MapSpec{main, global, ring}
 }
 
 func le32(v uint32) []byte { return []byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)} }
