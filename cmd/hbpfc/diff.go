@@ -40,6 +40,7 @@ func diffCommand() *cli.Command {
 			&cli.IntFlag{Name: "workers", Usage: "with --random: programs compared in parallel (default: the number of CPUs)"},
 			&cli.IntFlag{Name: "keep", Value: 5, Usage: "with --random: failures printed in full"},
 			&cli.BoolFlag{Name: "minimize", Usage: "with --random: also print each printed divergence shrunk to the instructions that matter"},
+			&cli.BoolFlag{Name: "no-workarounds", Usage: "with --random: let the generated programs trigger the known Linux 6.18 verifier bugs (see package randprog)"},
 			&cli.StringFlag{Name: "prog", Usage: "with PROG: program `NAME` in the object (default: the first XDP program)"},
 			&cli.StringFlag{Name: "pcap", Usage: "with PROG: packets from the capture `IN`"},
 			&cli.StringFlag{Name: "set", Usage: "with PROG: generated packets from `SET` (" + strings.Join(packets.Sets(), ", ") + ")"},
@@ -70,7 +71,7 @@ func diffAction(c *cli.Context) error {
 		if c.Int("random") <= 0 || c.Int("packets") <= 0 {
 			return usageErr("diff: --random and --packets must be positive")
 		}
-		opts := randprog.Options{Size: c.Int("size"), Window: c.Int("window")}
+		opts := randprog.Options{Size: c.Int("size"), Window: c.Int("window"), NoWorkarounds: c.Bool("no-workarounds")}
 		switch strings.ToLower(c.String("map")) {
 		case "":
 		case "array":

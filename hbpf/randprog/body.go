@@ -433,7 +433,15 @@ func (g *gen) atomicOp(f *frame, st state, base uint8, lo, hi int, stack bool) s
 		return st
 	}
 	src := g.pick(srcs)
-	if fetch && stack {
+	if op == isa.AtomicCmpXchg && size == 4 && !g.opts.NoWorkarounds {
+		// Work around a Linux 6.18 verifier bug: after pruning, it may not
+		// insert the zero extension of r0 that a 32-bit cmpxchg needs on
+		// x86-64 (which leaves rax's upper half alone when the exchange
+		// succeeds). With the upper half already zero there is nothing
+		// to extend.
+		g.emit(aluX(isa.OpMov, true, 0, 0))
+	}
+	if fetch && stack && !g.opts.NoWorkarounds {
 		// Work around a Linux verifier bug (fixed upstream in 179ee84a8911,
 		// "bpf: Fix incorrect pruning due to atomic fetch precision
 		// tracking", not in 6.18): precision is not propagated from the

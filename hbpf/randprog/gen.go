@@ -47,6 +47,10 @@ type Options struct {
 	// MapType is the type of the program's map: ebpf.Array or ebpf.Hash.
 	// Zero picks one from the seed.
 	MapType ebpf.MapType
+	// NoWorkarounds leaves out the instructions that keep the Linux 6.18
+	// verifier bugs described in the package documentation from
+	// triggering, to check whether a kernel still has them.
+	NoWorkarounds bool
 }
 
 // Helper ids (the kernel's numbers).

@@ -195,3 +195,43 @@ func TestPacketsDeterministic(t *testing.T) {
 		t.Errorf("%d of 50 packets are shorter than the window, want a few", short)
 	}
 }
+
+// TestWorkarounds: with the workarounds, every fetching atomic on r10
+// is preceded by the byte rewrite of its slot and every 32-bit cmpxchg by
+// w0 = w0; NoWorkarounds leaves both out.
+func TestWorkarounds(t *testing.T) {
+	for _, off := range []bool{false, true} {
+		guarded, unguarded := 0, 0
+		for seed := int64(0); seed < 200; seed++ {
+			p, _, err := Generate(seed, Options{NoWorkarounds: off})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 2; i < len(p.Insns); i++ {
+				in := &p.Insns[i]
+				if in.Op != isa.OpAtomic || in.Dst != 10 || !in.Fetch { // r1 may point to a map value
+					continue
+				}
+				a, b := &p.Insns[i-2], &p.Insns[i-1]
+				rewrite := a.Op == isa.OpLdx && b.Op == isa.OpStx && a.Size == 1 && b.Size == 1 && a.Off == b.Off && a.Dst == b.Src
+				if in.Atomic == isa.AtomicCmpXchg && in.ALU32 {
+					z := b
+					if rewrite {
+						z = &p.Insns[i-3]
+					}
+					if z.Op == isa.OpMov && z.ALU32 && z.RegSrc && z.Dst == 0 && z.Src == 0 {
+						rewrite = true
+					}
+				}
+				if rewrite {
+					guarded++
+				} else {
+					unguarded++
+				}
+			}
+		}
+		if off && guarded > unguarded/10 || !off && unguarded > 0 || guarded+unguarded == 0 {
+			t.Errorf("NoWorkarounds %v: %d guarded and %d unguarded stack fetch atomics", off, guarded, unguarded)
+		}
+	}
+}
