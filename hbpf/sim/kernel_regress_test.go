@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/cilium/ebpf"
+
 	"github.com/hbpf/hbpf/hbpf/isa"
 	"github.com/hbpf/hbpf/hbpf/sim"
 )
@@ -135,5 +137,39 @@ func TestCsumDiffKernel(t *testing.T) {
 				t.Errorf("bpf_csum_diff(%d bytes, %d bytes, seed 0x%x) = 0x%x, want 0x%x", tc.from, tc.to, tc.seed, r.R0, tc.want)
 			}
 		})
+	}
+}
+
+// TestArrayUpdateFlagsKernel: programs reach array_map_update_elem for ARRAY
+// and PERCPU_ARRAY alike, so BPF_F_LOCK is checked after the index and
+// BPF_NOEXIST is a bit, not a value. PERCPU_ARRAY used to reject BPF_F_LOCK
+// first (the bpf(2) syscall's order) and BPF_NOEXIST|BPF_F_LOCK gave
+// -EINVAL. The expected values were produced by the kernel.
+func TestArrayUpdateFlagsKernel(t *testing.T) {
+	for _, typ := range []ebpf.MapType{ebpf.Array, ebpf.PerCPUArray} {
+		for _, tc := range []struct {
+			key, flags int
+			want       int64
+		}{
+			{7, 4, -7}, {1, 5, -17}, {1, 4, -22}, {1, 6, -22}, {7, 5, -7}, {1, 3, -22},
+			{7, 1, -7}, {1, 1, -17}, {1, 2, 0}, {9, 2, -7}, {9, 6, -7},
+		} {
+			t.Run(fmt.Sprintf("%v/key%d/flags%d", typ, tc.key, tc.flags), func(t *testing.T) {
+				src := fmt.Sprintf("stw [%%r10-4], %d\nstdw [%%r10-16], 0x1234\nmov %%r2, %%r10\nadd %%r2, -4\nmov %%r3, %%r10\nadd %%r3, -16\nmov %%r4, %d\nlddw %%r1, map_fd(0)\ncall 2\nexit\n",
+					tc.key, tc.flags)
+				p, err := isa.Assemble([]byte(src), t.Name())
+				if err != nil {
+					t.Fatal(err)
+				}
+				spec := &isa.MapSpec{Name: "m", Type: typ, KeySize: 4, ValueSize: 8, MaxEntries: 4}
+				m, err := sim.New([]*isa.Program{p}, []*isa.MapSpec{spec}, sim.Config{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r := m.RunXDP(0, make([]byte, 64)); r.Fault != nil || int64(r.R0) != tc.want {
+					t.Errorf("bpf_map_update_elem(key %d, flags %d) = %d (%v), want %d", tc.key, tc.flags, int64(r.R0), r.Fault, tc.want)
+				}
+			})
+		}
 	}
 }

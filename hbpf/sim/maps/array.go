@@ -3,8 +3,6 @@ package maps
 import (
 	"encoding/binary"
 
-	"github.com/cilium/ebpf"
-
 	"github.com/hbpf/hbpf/hbpf/isa"
 )
 
@@ -12,11 +10,10 @@ import (
 // value, initially zero. Slot i is index i.
 type array struct {
 	base
-	percpu bool
 }
 
 func newArray(s *isa.MapSpec) *array {
-	return &array{base: newBase(s, int(s.MaxEntries)), percpu: s.Type == ebpf.PerCPUArray}
+	return &array{base: newBase(s, int(s.MaxEntries))}
 }
 
 func (a *array) Lookup(key []byte) int {
@@ -32,26 +29,23 @@ func (a *array) Lookup(key []byte) int {
 
 func (a *array) Peek(key []byte) int { return a.Lookup(key) }
 
-// Update follows array_map_update_elem: flags other than BPF_ANY/NOEXIST/
-// EXIST (ignoring BPF_F_LOCK for ARRAY) are -EINVAL, an index out of range
-// -E2BIG, BPF_NOEXIST -EEXIST (every index exists), and BPF_F_LOCK -EINVAL
-// as the value has no spin lock.
+// Update follows array_map_update_elem, which programs reach for ARRAY and
+// PERCPU_ARRAY alike: flags other than BPF_ANY/NOEXIST/EXIST (ignoring
+// BPF_F_LOCK) are -EINVAL, an index out of range -E2BIG, BPF_NOEXIST (even
+// with BPF_F_LOCK) -EEXIST as every index exists, and BPF_F_LOCK -EINVAL as
+// the value has no spin lock.
 func (a *array) Update(key, value []byte, flags uint64) error {
 	if err := a.checkKV(opUpdate, key, value); err != nil {
 		return err
 	}
-	lock := UpdateLock
-	if a.percpu {
-		lock = 0 // PERCPU_ARRAY does not know BPF_F_LOCK at all
-	}
-	if flags&^lock > UpdateExist {
+	if flags&^UpdateLock > UpdateExist {
 		return a.errs.wrap(opUpdate, ErrInvalid)
 	}
 	i := le32(key)
 	if uint64(i) >= uint64(a.max) {
 		return a.errs.wrap(opUpdate, ErrIndexOutOfRange)
 	}
-	if flags == UpdateNoExist {
+	if flags&UpdateNoExist != 0 {
 		return a.errs.wrap(opUpdate, ErrKeyExist)
 	}
 	if flags&UpdateLock != 0 {
