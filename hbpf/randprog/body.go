@@ -659,7 +659,7 @@ func (g *gen) mapOp(f *frame, st state) state {
 		return out
 	case n < 8:
 		g.emit(stackPtr(3, mainScratch)...)
-		flags := []int64{0, 0, 0, 1, 2, 4}[g.r.IntN(6)]
+		flags := []int64{0, 0, 0, 1, 2, 3, 4, 5, 6, 8}[g.r.IntN(10)] // with BPF_F_LOCK (4) and invalid ones
 		g.emit(movK(4, flags), lddwMap(1, mapMain), call(helperMapUpdate))
 	default:
 		g.emit(lddwMap(1, mapMain), call(helperMapDelete))
