@@ -36,7 +36,7 @@ func diffCommand() *cli.Command {
 			&cli.IntFlag{Name: "packets", Value: 4, Usage: "with --random: packets per program"},
 			&cli.IntFlag{Name: "size", Usage: "with --random: mean body size of the main function in instructions (default 64)"},
 			&cli.IntFlag{Name: "window", Usage: "with --random: packet bytes the programs read and write (default 64)"},
-			&cli.StringFlag{Name: "map", Usage: "with --random: map type `T`, array or hash (default: from the seed)"},
+			&cli.StringFlag{Name: "map", Usage: "with --random: map type `T`: array, hash, percpu_array or percpu_hash (default: from the seed)"},
 			&cli.IntFlag{Name: "workers", Usage: "with --random: programs compared in parallel (default: the number of CPUs)"},
 			&cli.IntFlag{Name: "keep", Value: 5, Usage: "with --random: failures printed in full"},
 			&cli.BoolFlag{Name: "minimize", Usage: "with --random: also print each printed divergence shrunk to the instructions that matter"},
@@ -78,8 +78,12 @@ func diffAction(c *cli.Context) error {
 			opts.MapType = ebpf.Array
 		case "hash":
 			opts.MapType = ebpf.Hash
+		case "percpu_array":
+			opts.MapType = ebpf.PerCPUArray
+		case "percpu_hash":
+			opts.MapType = ebpf.PerCPUHash
 		default:
-			return usageErr("diff: --map %q: want array or hash", c.String("map"))
+			return usageErr("diff: --map %q: want array, hash, percpu_array or percpu_hash", c.String("map"))
 		}
 		if _, _, err := randprog.Generate(c.Int64("seed"), opts); err != nil {
 			return withCode(exitUsage, err)

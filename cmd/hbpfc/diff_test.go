@@ -16,7 +16,7 @@ func TestDiffUsage(t *testing.T) {
 		{[]string{"diff"}, "give --random N, or one PROG"},
 		{[]string{"diff", "--random", "5", "testdata/xdp/xdp_count.o"}, "not both"},
 		{[]string{"diff", "--random", "0"}, "must be positive"},
-		{[]string{"diff", "--random", "5", "--map", "lpm"}, "want array or hash"},
+		{[]string{"diff", "--random", "5", "--map", "lpm"}, "want array, hash"},
 		{[]string{"diff", "--random", "5", "--window", "8"}, "window 8"},
 		{[]string{"diff", "testdata/xdp/xdp_count.o"}, "--pcap IN or --set SET"},
 		{[]string{"diff", "testdata/xdp/xdp_count.o", "--set", "mixed", "--mask", "flows:8"}, "MAP:OFF:LEN"},

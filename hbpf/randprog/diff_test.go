@@ -39,6 +39,8 @@ func TestDifferential(t *testing.T) {
 		{"window128", Config{Seed: 2_000_000, N: 100, Packets: 4, Options: Options{Window: 128}}},
 		{"array", Config{Seed: 3_000_000, N: 100, Packets: 6, Options: Options{MapType: ebpf.Array}}},
 		{"hash", Config{Seed: 4_000_000, N: 100, Packets: 6, Options: Options{MapType: ebpf.Hash}}},
+		{"percpu_array", Config{Seed: 5_000_000, N: 100, Packets: 6, Options: Options{MapType: ebpf.PerCPUArray}}},
+		{"percpu_hash", Config{Seed: 6_000_000, N: 100, Packets: 6, Options: Options{MapType: ebpf.PerCPUHash}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.cfg.Keep = 3

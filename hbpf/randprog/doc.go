@@ -60,6 +60,9 @@
 //     the caller's stack through a pointer argument.
 //   - Atomics on the stack and on map values: add, or, and, xor with and
 //     without fetch, xchg and cmpxchg, 32 and 64 bits.
+//   - The program's map is an ARRAY, HASH, PERCPU_ARRAY or PERCPU_HASH with
+//     random initial contents and keys that range a little beyond it (lookups
+//     miss, a hash map fills up).
 //   - Helper calls: map_lookup_elem (and accesses through the returned
 //     value), map_update_elem (with BPF_ANY, BPF_NOEXIST, BPF_EXIST and
 //     invalid flags), map_delete_elem, csum_diff (including sizes that are

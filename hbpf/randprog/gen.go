@@ -44,8 +44,8 @@ type Options struct {
 	Window int
 	// Disable lists features not to use.
 	Disable Feature
-	// MapType is the type of the program's map: ebpf.Array or ebpf.Hash.
-	// Zero picks one from the seed.
+	// MapType is the type of the program's map: ebpf.Array, ebpf.Hash or
+	// their per-CPU variants. Zero picks one from the seed.
 	MapType ebpf.MapType
 	// NoWorkarounds leaves out the instructions that keep the Linux 6.18
 	// verifier bugs described in the package documentation from
@@ -120,14 +120,11 @@ func generate(seed int64, opts Options) (*isa.Program, []*isa.MapSpec, []bool, e
 	}
 	switch opts.MapType {
 	case 0:
-		g.mapType = ebpf.Array
-		if g.r.IntN(2) == 0 {
-			g.mapType = ebpf.Hash
-		}
-	case ebpf.Array, ebpf.Hash:
+		g.mapType = []ebpf.MapType{ebpf.Array, ebpf.Hash, ebpf.Array, ebpf.Hash, ebpf.PerCPUArray, ebpf.PerCPUHash}[g.r.IntN(6)]
+	case ebpf.Array, ebpf.Hash, ebpf.PerCPUArray, ebpf.PerCPUHash:
 		g.mapType = opts.MapType
 	default:
-		return nil, nil, nil, fmt.Errorf("generate: map type %s, want Array or Hash", opts.MapType)
+		return nil, nil, nil, fmt.Errorf("generate: map type %s, want Array, Hash, PerCPUArray or PerCPUHash", opts.MapType)
 	}
 	specs := g.makeMaps()
 	g.program()
@@ -298,7 +295,7 @@ func (g *gen) link() ([]isa.Insn, error) {
 func (g *gen) makeMaps() []*isa.MapSpec {
 	g.valSize = []uint32{8, 16, 24, 32, 48, 64}[g.r.IntN(6)]
 	main := &isa.MapSpec{Name: "rand_map", Type: g.mapType, ValueSize: g.valSize}
-	if g.mapType == ebpf.Array {
+	if g.mapType == ebpf.Array || g.mapType == ebpf.PerCPUArray {
 		g.keySize = 4
 		main.MaxEntries = uint32(1 + g.r.IntN(8))
 		// Keys go a little beyond the end, so that some lookups miss and

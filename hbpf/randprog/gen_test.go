@@ -85,7 +85,7 @@ func TestGenerateShape(t *testing.T) {
 }
 
 func TestMapTypeOption(t *testing.T) {
-	for _, typ := range []ebpf.MapType{ebpf.Array, ebpf.Hash} {
+	for _, typ := range []ebpf.MapType{ebpf.Array, ebpf.Hash, ebpf.PerCPUArray, ebpf.PerCPUHash} {
 		for seed := int64(0); seed < 20; seed++ {
 			_, specs, err := Generate(seed, Options{MapType: typ})
 			if err != nil {

@@ -73,8 +73,24 @@ func newKernelMap(s *isa.MapSpec) (*ebpf.Map, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating in the kernel: %w", err)
 	}
+	ncpu := 1
+	if perCPU(s.Type) {
+		if ncpu, err = ebpf.PossibleCPU(); err != nil {
+			m.Close()
+			return nil, err
+		}
+	}
 	for i, kv := range s.Contents {
-		if err := m.Put(kv.Key, kv.Value); err != nil {
+		var v any = kv.Value
+		if perCPU(s.Type) {
+			// Every CPU starts with the value the simulator's one CPU has.
+			vs := make([][]byte, ncpu)
+			for c := range vs {
+				vs[c] = kv.Value
+			}
+			v = vs
+		}
+		if err := m.Put(kv.Key, v); err != nil {
 			m.Close()
 			return nil, fmt.Errorf("initial entry %d: %w", i, err)
 		}
