@@ -51,11 +51,7 @@ func NewChecker(s *Session, cfg rtl.Config, progs []*isa.Program, prog int, spec
 	if err != nil {
 		return nil, err
 	}
-	values := make([][]byte, len(m.Maps))
-	for i, mp := range m.Maps {
-		values[i] = mp.Values()
-	}
-	hw, err := Load(s, cfg, progs, prog, specs, values, sc)
+	hw, err := Load(s, cfg, progs, prog, specs, m.Maps, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -90,13 +86,8 @@ func (c *Checker) RunXDP(packet []byte) (sim.XDPResult, error) {
 	if want := append(append([]byte(nil), r.Meta...), r.Data...); !bytes.Equal(b, want) {
 		return r, c.after("packet", diffBytes(b, want))
 	}
-	rd := r.Redirect
-	if rd.Present && rd.Helper == "bpf_redirect" {
-		if !d.Redirect || d.Ifindex != rd.Target || d.Flags != rd.Flags {
-			return r, c.after("redirect", fmt.Sprintf("rtl %v ifindex %d flags %#x, sim ifindex %d flags %#x", d.Redirect, d.Ifindex, d.Flags, rd.Target, rd.Flags))
-		}
-	} else if d.Redirect {
-		return r, c.after("redirect", fmt.Sprintf("rtl redirects to ifindex %d, sim does not", d.Ifindex))
+	if err := c.compareRedirect(d, r.Redirect); err != nil {
+		return r, err
 	}
 	if err := c.compareMaps(); err != nil {
 		return r, err
@@ -190,9 +181,28 @@ func (c *Checker) finish(mm *Mismatch, n int, d Done, r sim.Result) error {
 	return nil
 }
 
+// compareRedirect compares the redirect target the hardware holds with the
+// simulator's.
+func (c *Checker) compareRedirect(d Done, rd sim.Redirect) error {
+	var want sim.Redirect
+	switch d.Redirect {
+	case 1:
+		want = sim.Redirect{Helper: "bpf_redirect", Key: d.Key, Target: d.Ifindex, Flags: d.Flags, Present: true}
+	case 2:
+		want = sim.Redirect{Helper: "bpf_redirect_map", Key: d.Key, Target: d.Ifindex, Flags: d.Flags, Present: true}
+		if d.RedirectMap < len(c.HW.Maps) {
+			want.Map = c.HW.Maps[d.RedirectMap].Name
+		}
+	}
+	if want != rd {
+		return c.after("redirect", fmt.Sprintf("rtl %+v, sim %+v", want, rd))
+	}
+	return nil
+}
+
 func (c *Checker) compareMaps() error {
 	for i, m := range c.HW.Maps {
-		if m.Problem != "" {
+		if m.Problem != "" || m.Bytes == 0 {
 			continue
 		}
 		got, err := c.HW.MapValues(i)

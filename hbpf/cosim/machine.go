@@ -1,6 +1,7 @@
 package cosim
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/hbpf/hbpf/hbpf/isa"
 	"github.com/hbpf/hbpf/hbpf/rtl"
 	"github.com/hbpf/hbpf/hbpf/sim"
+	"github.com/hbpf/hbpf/hbpf/sim/maps"
 )
 
 // ErrUnsupported is wrapped by the error for a program the hardware cannot run.
@@ -28,14 +30,14 @@ type HW struct {
 	sc      sim.Config
 }
 
-// Load resets the core and loads program prog of progs, and the maps with
-// their initial values (values[i] is map i's value memory, as
-// sim.Machine.Maps[i].Values()). sc supplies the cycle budget, the prandom
-// seed, the context's interface indices and the conformance mode.
-func Load(s *Session, cfg rtl.Config, progs []*isa.Program, prog int, specs []*isa.MapSpec, values [][]byte, sc sim.Config) (*HW, error) {
+// Load resets the core and loads the programs (prog is the one to run; tail
+// calls reach the others) and the maps in the state of mps, the simulator's
+// maps. sc supplies the cycle budget, the prandom seed, the context's
+// interface indices and the conformance mode.
+func Load(s *Session, cfg rtl.Config, progs []*isa.Program, prog int, specs []*isa.MapSpec, mps []maps.Map, sc sim.Config) (*HW, error) {
 	p := progs[prog]
 	if !sc.Conformance {
-		if u := cfg.Unsupported(p, specs); len(u) > 0 {
+		if u := cfg.UnsupportedObject(progs, prog, specs); len(u) > 0 {
 			return nil, fmt.Errorf("%s: %s: %w", p.Name, strings.Join(u, "; "), ErrUnsupported)
 		}
 	} else if n := p.NumSlots(); n > 1<<effectiveProgAW(cfg) {
@@ -65,8 +67,21 @@ func Load(s *Session, cfg rtl.Config, progs []*isa.Program, prog int, specs []*i
 	s.Cfg(rtl.CfgIngress, uint64(sc.Ingress))
 	s.Cfg(rtl.CfgRxQueue, uint64(sc.RxQueue))
 	s.Cfg(rtl.CfgProgIndex, uint64(prog))
-	s.Cfg(rtl.CfgProgLen, uint64(p.NumSlots()))
-	s.Rom(0, Words(p.Encode()))
+	base := 0
+	for i, q := range progs {
+		if i >= numProgs(cfg) {
+			if i == prog {
+				return nil, fmt.Errorf("%s: program %d: the core's program table holds %d: %w", q.Name, i, numProgs(cfg), ErrUnsupported)
+			}
+			continue
+		}
+		s.Rom(base, Words(q.Encode()))
+		s.Cfg(rtl.CfgProg0+i, uint64(base)|uint64(q.NumSlots())<<16)
+		base += q.NumSlots()
+	}
+	if base > 1<<effectiveProgAW(cfg) {
+		return nil, fmt.Errorf("%d slots of programs do not fit the program memory: %w", base, ErrUnsupported)
+	}
 	for i, m := range h.Maps {
 		if m.Problem != "" {
 			continue
@@ -74,13 +89,43 @@ func Load(s *Session, cfg rtl.Config, progs []*isa.Program, prog int, specs []*i
 		for k, w := range m.Words() {
 			s.Cfg(rtl.CfgMap0+4*i+k, w)
 		}
-		if i < len(values) && len(values[i]) > 0 {
-			s.MemBytes(int(m.Base), values[i])
+		if i < len(mps) {
+			if img := storage(m, mps[i]); len(img) > 0 {
+				s.MemBytes(int(m.Base), img)
+			}
 		}
 	}
 	// Give a hung core twice the budget before the harness gives up.
 	s.Limit(2*sc.MaxCycles + 1024)
 	return h, nil
+}
+
+// storage returns the data-memory image of a map in the hardware's layout.
+func storage(m rtl.MapSlot, mp maps.Map) []byte {
+	img := make([]byte, m.Store)
+	switch m.Type {
+	case rtl.MapProgArray:
+		for _, kv := range mp.Entries() {
+			i := binary.LittleEndian.Uint32(kv.Key)
+			binary.LittleEndian.PutUint32(img[8*i:], binary.LittleEndian.Uint32(kv.Value))
+			img[8*i+4] = 1
+		}
+	case rtl.MapTarget:
+		copy(img, mp.Values())
+		for _, kv := range mp.Entries() {
+			img[m.Bytes+binary.LittleEndian.Uint32(kv.Key)] = 1
+		}
+	default:
+		copy(img, mp.Values())
+	}
+	return img
+}
+
+func numProgs(c rtl.Config) int {
+	if c.NumProgs != 0 {
+		return c.NumProgs
+	}
+	return rtl.DefaultNumProgs
 }
 
 func effectiveProgAW(c rtl.Config) int {
@@ -137,10 +182,10 @@ func (h *HW) RunXDP(tag string, packet []byte, rec func(*sim.Record)) (Done, err
 	return h.S.Run(tag, rec)
 }
 
-// MapValues reads map i's value memory.
+// MapValues reads map i's value memory (what programs address).
 func (h *HW) MapValues(i int) ([]byte, error) {
 	m := h.Maps[i]
-	if m.Problem != "" {
+	if m.Problem != "" || m.Bytes == 0 {
 		return nil, nil
 	}
 	return h.S.DumpBytes(int(m.Base), int(m.Bytes))

@@ -159,8 +159,9 @@ type Done struct {
 	R0               uint64
 	Cycles           uint64 // the run's cycles (the last record's stamp)
 	Meta, Data, End  uint32 // the xdp_md context
-	Redirect         bool
-	Ifindex          uint32
+	Redirect         int // 0 none, 1 bpf_redirect, 2 bpf_redirect_map
+	RedirectMap      int
+	Key, Ifindex     uint32
 	Flags            uint64
 	Clocks           uint64 // clock cycles simulated
 	Hang             bool   // the core did not finish within the limit
@@ -192,7 +193,7 @@ func (s *Session) Run(tag string, rec func(*sim.Record)) (Done, error) {
 			}
 		case strings.HasPrefix(l, "D "):
 			f := strings.Fields(l)
-			if len(f) != 12 || f[1] != tag {
+			if len(f) != 14 || f[1] != tag {
 				return d, fmt.Errorf("harness: unexpected end of run %q: %s", tag, l)
 			}
 			v, err := hexFields(f[2:])
@@ -201,8 +202,8 @@ func (s *Session) Run(tag string, rec func(*sim.Record)) (Done, error) {
 			}
 			d.R0, d.Cycles = v[0], v[1]
 			d.Meta, d.Data, d.End = uint32(v[2]), uint32(v[3]), uint32(v[4])
-			d.Redirect, d.Ifindex, d.Flags = v[5] != 0, uint32(v[6]), v[7]
-			d.Clocks, d.Hang = v[8], v[9] != 0
+			d.Redirect, d.RedirectMap, d.Key, d.Ifindex, d.Flags = int(v[5]), int(v[6]), uint32(v[7]), uint32(v[8]), v[9]
+			d.Clocks, d.Hang = v[10], v[11] != 0
 			s.Clocks += d.Clocks
 			return d, nil
 		default:

@@ -35,7 +35,7 @@ func TestTestdataPrograms(t *testing.T) {
 		}
 		for idx, p := range f.Object.Programs {
 			name := filepath.Base(obj) + "/" + p.Name
-			if u := rtl.Unsupported(p, f.Object.Maps); len(u) > 0 {
+			if u := (rtl.Config{}).UnsupportedObject(f.Object.Programs, idx, f.Object.Maps); len(u) > 0 {
 				t.Logf("%s: skipped: %s", name, u[0])
 				continue
 			}

@@ -50,9 +50,10 @@ const (
 
 // Defaults of [Config].
 const (
-	DefaultProgAW  = 12 // 4096 program slots
-	DefaultDmemAW  = 15 // 32 KiB data memory: 24 KiB of map values
-	DefaultNumMaps = 8
+	DefaultProgAW   = 12 // 4096 program slots
+	DefaultDmemAW   = 15 // 32 KiB data memory: 24 KiB of map values
+	DefaultNumMaps  = 8
+	DefaultNumProgs = 8 // programs a tail call may reach
 )
 
 // Fault is a deliberate bug planted in the generated hardware, to prove that
@@ -76,6 +77,7 @@ type Config struct {
 	ProgAW    int             // program memory: 2^ProgAW slots; default DefaultProgAW
 	DmemAW    int             // data memory: 2^DmemAW bytes; default DefaultDmemAW
 	NumMaps   int             // map descriptors, rounded up to a power of two; default DefaultNumMaps
+	NumProgs  int             // programs in the program memory, rounded up to a power of two; default DefaultNumProgs
 	ClockMHz  float64         // core clock, for bpf_ktime_get_ns; default sim.DefaultClockMHz
 	MaxCycles uint64          // cycle budget after reset; default sim.DefaultMaxCycles
 
@@ -107,6 +109,13 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	c.NumMaps = 1 << bits.Len(uint(c.NumMaps-1))
+	if c.NumProgs == 0 {
+		c.NumProgs = DefaultNumProgs
+		if c.Prog != nil {
+			c.NumProgs = 1
+		}
+	}
+	c.NumProgs = 1 << bits.Len(uint(c.NumProgs-1))
 	if c.ClockMHz == 0 {
 		c.ClockMHz = sim.DefaultClockMHz
 	}
@@ -136,20 +145,23 @@ type File struct {
 // Hardware map types of the map table.
 const (
 	MapNone        = 0
-	MapArray       = 1
-	MapPerCPUArray = 2
+	MapArray       = 1 // ARRAY
+	MapPerCPUArray = 2 // PERCPU_ARRAY (one CPU: an ARRAY without BPF_F_LOCK)
+	MapTarget      = 3 // DEVMAP, CPUMAP, XSKMAP: values, then a presence byte per entry
+	MapProgArray   = 4 // PROG_ARRAY: per entry {program index, present} in 8 bytes, invisible to programs
 )
 
 // MapSlot is a map's place in the core: its row of the map table and its
 // values in the data memory.
 type MapSlot struct {
 	Name       string
-	Type       int // MapNone, MapArray, MapPerCPUArray
+	Type       int // MapNone, MapArray, …
 	TypeName   string
 	KeySize    uint32
 	ValueSize  uint32
 	MaxEntries uint32
-	Bytes      uint32 // MaxEntries × ValueSize
+	Bytes      uint32 // MaxEntries × ValueSize: what programs may address
+	Store      uint32 // bytes of data memory used (values and the hardware's own state)
 	Base       uint32 // physical byte address of the values
 	Recip      uint64 // ceil(2^(DmemAW+16) / ValueSize), for the slot check
 	ReadOnly   bool
@@ -171,10 +183,21 @@ func (c Config) Layout(specs []*isa.MapSpec) []MapSlot {
 			m.Type = MapArray
 		case ebpf.PerCPUArray:
 			m.Type = MapPerCPUArray
+		case ebpf.DevMap, ebpf.CPUMap, ebpf.XSKMap:
+			m.Type = MapTarget
+		case ebpf.ProgramArray:
+			m.Type = MapProgArray
 		default:
 			m.Problem = fmt.Sprintf("map %d %q: %s maps are not in hardware", i, s.Name, s.Type)
 		}
 		bytes := uint64(s.MaxEntries) * uint64(s.ValueSize)
+		store := bytes
+		switch m.Type {
+		case MapTarget:
+			store += uint64(s.MaxEntries)
+		case MapProgArray:
+			bytes, store = 0, 8*uint64(s.MaxEntries)
+		}
 		switch {
 		case m.Problem != "":
 		case i >= c.NumMaps:
@@ -183,14 +206,14 @@ func (c Config) Layout(specs []*isa.MapSpec) []MapSlot {
 			m.Problem = fmt.Sprintf("map %d %q: value size %d (the hardware takes 1 to 65535)", i, s.Name, s.ValueSize)
 		case s.KeySize >= 1<<16:
 			m.Problem = fmt.Sprintf("map %d %q: key size %d (the hardware takes up to 65535)", i, s.Name, s.KeySize)
-		case next+bytes > limit:
-			m.Problem = fmt.Sprintf("map %d %q: %d bytes of values do not fit the %d bytes of map memory left", i, s.Name, bytes, limit-next)
+		case next+store > limit:
+			m.Problem = fmt.Sprintf("map %d %q: %d bytes of values do not fit the %d bytes of map memory left", i, s.Name, store, limit-next)
 		}
 		if m.Problem == "" {
-			m.Bytes = uint32(bytes)
+			m.Bytes, m.Store = uint32(bytes), uint32(store)
 			m.Base = uint32(next)
 			m.Recip = Recip(c.DmemAW, s.ValueSize)
-			next = (next + bytes + 7) &^ 7
+			next = (next + store + 7) &^ 7
 		} else {
 			m.Type = MapNone
 		}
@@ -238,6 +261,8 @@ var hwHelpers = []helperDef{
 	{Fn: asm.FnXdpGetBuffLen, Key: "bufflen", Simple: true},
 	{Fn: asm.FnXdpLoadBytes, Key: "loadbytes"},
 	{Fn: asm.FnXdpStoreBytes, Key: "storebytes"},
+	{Fn: asm.FnTailCall, Key: "tailcall"},
+	{Fn: asm.FnRedirectMap, Key: "redirectmap"},
 }
 
 // HardwareHelpers returns the helpers the generated core implements.
@@ -275,6 +300,8 @@ type data struct {
 	NumMaps, MapIW        int
 	RecipW                int
 	MaxDepth, FrameDW     int
+	NumProgs, ProgIW      int
+	MaxTailCalls          int
 	NsPerCycle            uint64
 	ClockMHz              float64
 	MaxCycles             uint64
@@ -406,6 +433,7 @@ func templateData(cfg Config) (*data, error) {
 		StackBase: StackBase, StackBytes: StackBytes, StackFrame: sim.StackFrame, MapBase: MapBase,
 		NumMaps: cfg.NumMaps, MapIW: max(1, bits.Len(uint(cfg.NumMaps-1))), RecipW: cfg.DmemAW + 17,
 		MaxDepth: sim.MaxCallDepth, FrameDW: bits.Len(uint(sim.MaxCallDepth - 1)),
+		NumProgs: cfg.NumProgs, ProgIW: max(1, bits.Len(uint(cfg.NumProgs-1))), MaxTailCalls: sim.MaxTailCalls,
 		MaxCycles: cfg.MaxCycles, XdpFrameSize: xdpFrameSize, EthHdrLen: ethHdrLen, XdpMetaMax: xdpMetaMax,
 		DefaultFixed: p.Helper.Fixed, DefaultPerWord: p.Helper.PerWord, Hc: map[string]string{},
 	}
@@ -414,6 +442,9 @@ func templateData(cfg Config) (*data, error) {
 	}
 	if cfg.DmemAW < 14 || cfg.DmemAW > 16 {
 		return nil, fmt.Errorf("data memory of 2^%d bytes: the core takes 2^14 (packet and stack) to 2^16", cfg.DmemAW)
+	}
+	if cfg.NumProgs > 128 {
+		return nil, fmt.Errorf("%d programs: the core's program table holds up to 128", cfg.NumProgs)
 	}
 	if cfg.NumMaps > sim.MaxMaps {
 		return nil, fmt.Errorf("%d maps: the simulator's machine has room for %d", cfg.NumMaps, sim.MaxMaps)

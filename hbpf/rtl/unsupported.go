@@ -19,11 +19,27 @@ func Unsupported(prog *isa.Program, maps []*isa.MapSpec) []string {
 
 // Unsupported is [Unsupported] for the core configured by c.
 func (c Config) Unsupported(prog *isa.Program, maps []*isa.MapSpec) []string {
+	return c.UnsupportedObject([]*isa.Program{prog}, 0, maps)
+}
+
+// UnsupportedObject is [Config.Unsupported] for program prog of an object's
+// programs, which tail calls may reach.
+func (c Config) UnsupportedObject(progs []*isa.Program, which int, maps []*isa.MapSpec) []string {
 	c = c.withDefaults()
+	prog := progs[which]
 	var out []string
 	add := func(format string, args ...any) { out = append(out, "not offloadable: "+fmt.Sprintf(format, args...)) }
+	total := 0
+	for _, p := range progs {
+		total += p.NumSlots()
+	}
 	if n := prog.NumSlots(); n > 1<<c.ProgAW {
 		add("program %s has %d slots, the program memory holds %d", prog.Name, n, 1<<c.ProgAW)
+	} else if total > 1<<c.ProgAW {
+		add("the object's programs have %d slots, the program memory holds %d", total, 1<<c.ProgAW)
+	}
+	if which >= c.NumProgs {
+		add("program %s is the object's program %d, the core's program table holds %d", prog.Name, which, c.NumProgs)
 	}
 	hw := map[int32]bool{}
 	for _, h := range hwHelpers {
@@ -33,6 +49,7 @@ func (c Config) Unsupported(prog *isa.Program, maps []*isa.MapSpec) []string {
 	helpers := map[int32][]int{}
 	usedMaps := map[int]bool{}
 	updates := false
+	targets := jumpTargets(prog)
 	for i := range prog.Insns {
 		in := &prog.Insns[i]
 		switch in.Op {
@@ -41,7 +58,25 @@ func (c Config) Unsupported(prog *isa.Program, maps []*isa.MapSpec) []string {
 			if !hw[id] {
 				helpers[id] = append(helpers[id], in.Slot)
 			}
-			updates = updates || asm.BuiltinFunc(id) == asm.FnMapUpdateElem
+			fn := asm.BuiltinFunc(id)
+			updates = updates || fn == asm.FnMapUpdateElem
+			if fn == asm.FnTailCall && len(progs) > c.NumProgs {
+				add("bpf_tail_call at slot %d: the object has %d programs, the core's program table holds %d", in.Slot, len(progs), c.NumProgs)
+			}
+			if fn == asm.FnMapLookupElem || fn == asm.FnMapUpdateElem || fn == asm.FnMapDeleteElem {
+				if m, ok := mapInR1(prog, i, targets); ok {
+					if m < len(layout) && layout[m].Problem == "" && layout[m].Type != MapArray && layout[m].Type != MapPerCPUArray {
+						add("%s at slot %d on map %d %q: the hardware's map helpers take ARRAY maps, not %s", timing.HelperName(fn), in.Slot, m, layout[m].Name, layout[m].TypeName)
+					}
+				} else {
+					for m, l := range layout {
+						if l.Problem == "" && l.Type != MapArray && l.Type != MapPerCPUArray {
+							add("%s at slot %d: its map is not known before the call, and map %d %q is a %s, which the hardware's map helpers do not take", timing.HelperName(fn), in.Slot, m, l.Name, l.TypeName)
+							break
+						}
+					}
+				}
+			}
 		case isa.OpCallx:
 			add("callx at slot %d: the helper is chosen at run time, and only the hardware's helpers exist", in.Slot)
 		case isa.OpLddw:
@@ -90,6 +125,64 @@ func (c Config) Unsupported(prog *isa.Program, maps []*isa.MapSpec) []string {
 	return out
 }
 
+// jumpTargets returns the slots that jumps and calls lead to.
+func jumpTargets(p *isa.Program) map[int]bool {
+	t := map[int]bool{}
+	for i := range p.Insns {
+		if in := &p.Insns[i]; in.Target >= 0 {
+			t[in.Target] = true
+		}
+	}
+	return t
+}
+
+// mapInR1 finds the map whose handle r1 holds at instruction i: the lddw that
+// last wrote r1 in the straight-line code before i.
+func mapInR1(p *isa.Program, i int, targets map[int]bool) (int, bool) {
+	for j := i - 1; j >= 0; j-- {
+		in := &p.Insns[j]
+		if in.Op.IsJump() || in.Op == isa.OpCall || in.Op == isa.OpCallx || in.Op == isa.OpCallLocal || in.Op == isa.OpExit {
+			return 0, false
+		}
+		if in.WrittenReg() == 1 {
+			if in.Op == isa.OpLddw && (in.Src == isa.PseudoMapFD || in.Src == isa.PseudoMapIdx) {
+				return int(uint32(in.Imm)), true
+			}
+			if in.Op == isa.OpMov && in.RegSrc && !in.ALU32 {
+				return mapInReg(p, j, in.Src, targets)
+			}
+			return 0, false
+		}
+		if targets[in.Slot] {
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
+// mapInReg is mapInR1 for register r at instruction i.
+func mapInReg(p *isa.Program, i int, r uint8, targets map[int]bool) (int, bool) {
+	if targets[p.Insns[i].Slot] {
+		return 0, false
+	}
+	for j := i - 1; j >= 0; j-- {
+		in := &p.Insns[j]
+		if in.Op.IsJump() || in.Op == isa.OpCall || in.Op == isa.OpCallx || in.Op == isa.OpCallLocal || in.Op == isa.OpExit {
+			return 0, false
+		}
+		if in.WrittenReg() == int(r) {
+			if in.Op == isa.OpLddw && (in.Src == isa.PseudoMapFD || in.Src == isa.PseudoMapIdx) {
+				return int(uint32(in.Imm)), true
+			}
+			return 0, false
+		}
+		if targets[in.Slot] {
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
 func helperLabel(id int32) string {
 	s := asm.BuiltinFunc(id).String()
 	if len(s) > 2 && s[:2] == "Fn" {
@@ -110,9 +203,9 @@ const (
 	CfgHardEnd   = 7
 	CfgIngress   = 8
 	CfgRxQueue   = 9
-	CfgProgLen   = 10
 	CfgProgIndex = 11
 	CfgSeed      = 12
+	CfgProg0     = 128 // program p: CfgProg0 + p = {length << 16 | first slot}
 	CfgMap0      = 256 // map i's descriptor: CfgMap0 + 4*i + 0..3
 )
 
@@ -123,7 +216,7 @@ func (m MapSlot) Words() [4]uint64 {
 		ro = 1
 	}
 	return [4]uint64{
-		uint64(m.Type) | ro<<2 | uint64(m.KeySize)<<16 | uint64(m.ValueSize)<<32,
+		uint64(m.Type) | ro<<3 | uint64(m.KeySize)<<16 | uint64(m.ValueSize)<<32,
 		uint64(m.MaxEntries) | uint64(m.Bytes)<<32,
 		uint64(m.Base),
 		m.Recip,

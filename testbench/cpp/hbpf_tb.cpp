@@ -19,9 +19,11 @@
 // Answers:
 //   R cycle prog pc insn dst value msize maddr mdata helper hid r1 r2 r3 r4 r5 ret trap exit
 //        a retirement record, every field in hex; dst and hid are "-" when absent
-//   D TAG r0 cycles meta data end redirect ifindex flags clocks hang
-//        the end of a run: r0, the run's cycles, the context, the redirect,
-//        the clock cycles simulated, and 1 if the core did not finish
+//   D TAG r0 cycles meta data end redirect map key ifindex flags clocks hang
+//        the end of a run: r0, the run's cycles, the context, the redirect
+//        (0 none, 1 bpf_redirect, 2 bpf_redirect_map; its map, key, target
+//        and flags), the clock cycles simulated, and 1 if the core did not
+//        finish
 //   M ROW HEX...           dumped rows
 //   E message              a bad command
 //
@@ -113,10 +115,10 @@ class Harness {
       tick();
       n++;
     }
-    std::printf("D %s %" PRIx64 " %" PRIx64 " %x %x %x %x %x %" PRIx64 " %" PRIx64 " %d\n", tag.c_str(),
+    std::printf("D %s %" PRIx64 " %" PRIx64 " %x %x %x %x %x %x %x %" PRIx64 " %" PRIx64 " %d\n", tag.c_str(),
                 (uint64_t)top_->r0_o, (uint64_t)top_->cycles_o, top_->ctx_meta_o, top_->ctx_data_o,
-                top_->ctx_end_o, top_->redir_o, top_->redir_ifindex_o, (uint64_t)top_->redir_flags_o, n,
-                hang ? 1 : 0);
+                top_->ctx_end_o, top_->redir_o, top_->redir_map_o, top_->redir_key_o, top_->redir_ifindex_o,
+                (uint64_t)top_->redir_flags_o, n, hang ? 1 : 0);
     std::fflush(stdout);
   }
 

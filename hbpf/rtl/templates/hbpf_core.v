@@ -28,7 +28,9 @@ module hbpf_core #(
   parameter integer MAP_IW      = «.MapIW»,
   parameter integer RECIP_W     = «.RecipW»,
   parameter integer MAX_DEPTH   = «.MaxDepth»,  // call frames, the program's own included
-  parameter integer FRAME_DW    = «.FrameDW»
+  parameter integer FRAME_DW    = «.FrameDW»,
+  parameter integer NUM_PROGS   = «.NumProgs»,  // programs in the program memory (tail calls)
+  parameter integer PROG_IW     = «.ProgIW»
 ) (
   input  wire                        clk_i,
   input  wire                        rst_ni,
@@ -41,8 +43,9 @@ module hbpf_core #(
   input  wire [63:0]                 max_cycles_i,
   input  wire [63:0]                 r1_init_i,
   input  wire [63:0]                 r2_init_i,
-  input  wire [15:0]                 prog_len_i,
-  input  wire [7:0]                  prog_idx_i,
+  input  wire [NUM_PROGS*16-1:0]     prog_base_i, // first slot of each program
+  input  wire [NUM_PROGS*16-1:0]     prog_len_i,  // its length in slots (0: none)
+  input  wire [7:0]                  prog_idx_i,  // the program to start
   input  wire [31:0]                 ctx_meta_i,
   input  wire [31:0]                 ctx_data_i,
   input  wire [31:0]                 ctx_end_i,
@@ -52,7 +55,7 @@ module hbpf_core #(
   input  wire [31:0]                 seed_i,
   input  wire                        seed_we_i,
   // maps
-  input  wire [NUM_MAPS*2-1:0]       map_type_i,
+  input  wire [NUM_MAPS*3-1:0]       map_type_i,
   input  wire [NUM_MAPS*16-1:0]      map_ksize_i,
   input  wire [NUM_MAPS*32-1:0]      map_max_i,
   input  wire [NUM_MAPS*32-1:0]      map_bytes_i,
@@ -77,7 +80,9 @@ module hbpf_core #(
   output wire [31:0]                 ctx_meta_o,
   output wire [31:0]                 ctx_data_o,
   output wire [31:0]                 ctx_end_o,
-  output wire                        redir_o,
+  output wire [1:0]                  redir_o,
+  output wire [5:0]                  redir_map_o,
+  output wire [31:0]                 redir_key_o,
   output wire [31:0]                 redir_ifindex_o,
   output wire [63:0]                 redir_flags_o,
   // retirement port
@@ -114,18 +119,31 @@ module hbpf_core #(
 
   reg  [1:0]  st_q;
   reg  [15:0] step_q;
-  reg  [15:0] pc_q;
+  reg  [15:0] pc_q;      // slot within the current program
+  reg  [7:0]  prog_q;    // the current program
   reg  [63:0] cycle_q;   // cycles of this run before the current one
   reg  [63:0] clock_q;   // cycles of all finished runs (bpf_ktime_get_ns)
   reg  [63:0] ir_q;      // the instruction, from its step 1 on
   reg  [31:0] hi_q;      // lddw: the second slot's immediate
   reg  [FRAME_DW:0] depth_q;
+  wire depth0 = (depth_q == {(FRAME_DW+1){1'b0}});
   reg  [31:0] meta_q, data_q, end_q;
 
   wire exec  = (st_q == S_EXEC);
   wire first = (step_q == 16'd0);
   wire start = start_i & ~exec;
   wire [63:0] insn = first ? rom_data_i : ir_q;
+
+  wire [PROG_IW-1:0] pidx     = prog_q[PROG_IW-1:0];
+  wire [15:0]        cur_base = prog_base_i[pidx*16 +: 16];
+  wire [15:0]        cur_len  = ({24'd0, prog_q} < NUM_PROGS) ? prog_len_i[pidx*16 +: 16] : 16'd0;
+  wire [NUM_PROGS-1:0] prog_ok;
+  genvar gp;
+  generate
+    for (gp = 0; gp < NUM_PROGS; gp = gp + 1) begin : g_prog
+      assign prog_ok[gp] = (prog_len_i[gp*16 +: 16] != 16'd0);
+    end
+  endgenerate
 
   // ----------------------------------------------------------------- decode
   wire [3:0]  dst, src, op, size;
@@ -167,7 +185,7 @@ module hbpf_core #(
     .init_i(start), .init_r1_i(r1_init_i), .init_r2_i(r2_init_i), .init_r10_i(R10_INIT),
     .ra_i(dst), .rdata_a_o(ra), .rb_i(src), .rdata_b_o(rb),
     .args_o(args), .callee_o(callee), .r0_o(r0), .r10_o(r10),
-    .we_i(rf_we), .wa_i(rf_wa), .wdata_i(rf_wd),
+    .we_i(rf_we), .wa_i(rf_wa), .wdata_i(rf_data),
     .r10_we_i(rf_r10_we), .r10_i(rf_r10), .restore_i(rf_restore), .callee_i(frame_rd[255:0])
   );
 
@@ -233,6 +251,8 @@ module hbpf_core #(
   wire [3:0]  h_cause;
   wire [63:0] h_ret;
   wire [31:0] h_meta, h_data, h_end;
+  wire        h_tail;
+  wire [PROG_IW-1:0] h_tail_prog;
   wire        h_re, h_we;
   wire [DMEM_AW-1:0] h_raddr, h_waddr;
   wire [63:0] h_wdata;
@@ -243,11 +263,12 @@ module hbpf_core #(
 
   hbpf_helpers #(
     .DMEM_AW(DMEM_AW), .PKT_BASE(PKT_BASE), .STACK_BASE(STACK_BASE), .STACK_BYTES(STACK_BYTES),
-    .NUM_MAPS(NUM_MAPS), .MAP_IW(MAP_IW), .RECIP_W(RECIP_W)
+    .NUM_MAPS(NUM_MAPS), .MAP_IW(MAP_IW), .RECIP_W(RECIP_W), .NUM_PROGS(NUM_PROGS), .PROG_IW(PROG_IW)
   ) u_helpers (
     .clk_i(clk_i), .rst_ni(rst_ni), .start_i(start), .init_end_i(ctx_end_i),
     .active_i(h_active), .first_i(first), .retire_i(h_active & retire & ~trap_any),
     .step_i(step_q), .id_i(h_id), .conf_mode_i(conf_mode_i), .args_i(args[287:0]),
+    .r0_i(r0), .depth0_i(depth0), .prog_ok_i(prog_ok),
     .cycle_i(cycle_q), .clock_i(clock_q), .seed_i(seed_i), .seed_we_i(seed_we_i),
     .meta_i(meta_q), .data_i(data_q), .end_i(end_q), .hard_end_i(hard_end_i),
     .map_type_i(map_type_i), .map_ksize_i(map_ksize_i), .map_max_i(map_max_i),
@@ -255,7 +276,9 @@ module hbpf_core #(
     .map_base_i(map_base_i), .map_ro_i(map_ro_i),
     .len_o(h_len), .trap_o(h_trap), .cause_o(h_cause), .ret_o(h_ret), .stop_o(h_stop),
     .ctx_we_o(h_ctx_we), .meta_o(h_meta), .data_o(h_data), .end_o(h_end),
-    .redir_o(redir_o), .redir_ifindex_o(redir_ifindex_o), .redir_flags_o(redir_flags_o),
+    .tail_o(h_tail), .tail_prog_o(h_tail_prog),
+    .redir_o(redir_o), .redir_map_o(redir_map_o), .redir_key_o(redir_key_o),
+    .redir_ifindex_o(redir_ifindex_o), .redir_flags_o(redir_flags_o),
     .re_o(h_re), .raddr_o(h_raddr), .rdata_i(dmem_rdata_i),
     .we_o(h_we), .waddr_o(h_waddr), .wdata_o(h_wdata), .be_o(h_be)
   );
@@ -268,7 +291,6 @@ module hbpf_core #(
   assign dmem_be_o    = h_active ? h_be    : lsu_be;
 
   // ------------------------------------------------------------ call frames
-  wire depth0   = (depth_q == {(FRAME_DW+1){1'b0}});
   wire overflow = (depth_q >= MAX_DEPTH[FRAME_DW:0] - 1'b1);  // depth + 1 >= MAX_DEPTH
   wire [FRAME_DW-1:0] fr_waddr = depth_q[FRAME_DW-1:0];
   wire [FRAME_DW-1:0] depth_m1 = fr_waddr - {{(FRAME_DW-1){1'b0}}, 1'b1};
@@ -283,7 +305,7 @@ module hbpf_core #(
 
   // ---------------------------------------------------------- the schedule
   // Early traps are found in step 0, before the instruction executes.
-  wire        oob    = (pc_q >= prog_len_i);
+  wire        oob    = (pc_q >= cur_len);
   wire [64:0] ends   = {1'b0, cycle_q} + {57'd0, cost};
   wire        budget = (ends > {1'b0, max_cycles_i});
   wire        early  = first & (oob | budget | u_invalid);
@@ -354,15 +376,18 @@ module hbpf_core #(
       wa    = a_cmpxchg ? 4'd0 : src;
       rf_wd = lsu_val;
     end
-    if (u_call)         begin wb = 1'b1; wa = 4'd0; rf_wd = h_ret; end
+    if (u_call)         begin wb = ~h_tail; wa = 4'd0; rf_wd = h_ret; end
   end
-  assign rf_we = retire & ~trap_any & wb;
-  assign rf_wa = wa;
+  // A tail call sets r1 to the context (not a record's destination).
+  wire tail = retire & ~trap_any & u_call & h_tail;
+  assign rf_we = (retire & ~trap_any & wb) | tail;
+  assign rf_wa = tail ? 4'd1 : wa;
+  wire [63:0] rf_data = tail ? {32'd1, 32'd0} : rf_wd;
 
   wire do_call = retire & ~trap_any & u_calll;
   wire do_ret  = retire & ~trap_any & u_exit & ~depth0;
-  assign rf_r10_we  = do_call | do_ret;
-  assign rf_r10     = do_call ? r10 - FRAME : r10 + FRAME;
+  assign rf_r10_we  = do_call | do_ret | tail;
+  assign rf_r10     = tail ? R10_INIT : (do_call ? r10 - FRAME : r10 + FRAME);
   assign rf_restore = do_ret;
 
   // ---------------------------------------------------------------- fetch
@@ -372,8 +397,14 @@ module hbpf_core #(
     if (u_lddw)                           next_pc = pc_q + 16'd2;
     if (u_ja | (u_jcond & taken) | u_calll) next_pc = target;
     if (u_exit & ~depth0)                 next_pc = frame_rd[271:256];
+    if (u_call & h_tail)                  next_pc = 16'd0;
   end
-  wire [15:0] fetch = !exec ? 16'd0 : (retire ? next_pc : ((u_lddw & first) ? pc_q + 16'd1 : pc_q));
+  wire [PROG_IW-1:0] next_prog = (u_call & h_tail) ? h_tail_prog : pidx;
+  wire [15:0] next_base = prog_base_i[next_prog*16 +: 16];
+  wire [PROG_IW-1:0] start_prog = prog_idx_i[PROG_IW-1:0];
+  wire [15:0] fetch = !exec  ? prog_base_i[start_prog*16 +: 16] :
+                      retire ? next_base + next_pc :
+                      cur_base + ((u_lddw & first) ? pc_q + 16'd1 : pc_q);
   assign rom_addr_o = fetch;
 
   // ----------------------------------------------------------------- state
@@ -382,6 +413,7 @@ module hbpf_core #(
       st_q    <= S_IDLE;
       step_q  <= 16'd0;
       pc_q    <= 16'd0;
+      prog_q  <= 8'd0;
       cycle_q <= 64'd0;
       clock_q <= 64'd0;
       ir_q    <= 64'd0;
@@ -394,6 +426,7 @@ module hbpf_core #(
       st_q    <= S_EXEC;
       step_q  <= 16'd0;
       pc_q    <= 16'd0;
+      prog_q  <= prog_idx_i;
       cycle_q <= ENTRY;
       depth_q <= {(FRAME_DW+1){1'b0}};
       meta_q  <= ctx_meta_i;
@@ -405,6 +438,7 @@ module hbpf_core #(
       if (retire) begin
         step_q <= 16'd0;
         pc_q   <= next_pc;
+        if (tail) prog_q <= {{(8-PROG_IW){1'b0}}, h_tail_prog};
         if (do_call) depth_q <= depth_q + 1'b1;
         if (do_ret)  depth_q <= depth_q - 1'b1;
         if (u_call && h_ctx_we && !trap_any) begin
@@ -434,10 +468,10 @@ module hbpf_core #(
   // ------------------------------------------------------- retirement port
   assign rt_valid_o     = retire;
   assign rt_cycle_o     = early ? cycle_q : cycle_q + 64'd1;
-  assign rt_prog_o      = prog_idx_i;
+  assign rt_prog_o      = prog_q;
   assign rt_pc_o        = pc_q;
   assign rt_insn_o      = (first & oob) ? 64'd0 : insn;
-  assign rt_dst_we_o    = rf_we;
+  assign rt_dst_we_o    = retire & ~trap_any & wb;
   assign rt_dst_o       = wa;
   assign rt_value_o     = rf_wd;
   assign rt_mem_size_o  = (~early & (u_store | u_atomic) & lsu_wrote & ~lsu_trap) ? size : 4'd0;

@@ -15,6 +15,11 @@
 // In conformance mode (bpf_conformance) only helper 5 exists, "unwind": it
 // returns r1 and ends the program when r1 is 0.
 //
+// Map helpers work on ARRAY and PERCPU_ARRAY maps; bpf_redirect_map on
+// DEVMAP, CPUMAP and XSKMAP (values, then a presence byte per entry);
+// bpf_tail_call on PROG_ARRAY (per entry {program, present} in 8 bytes that
+// programs cannot address). A tail call switches program at its last step.
+//
 // Memory work runs through one engine that reads eight bytes per cycle from
 // step 1 on and writes them one cycle later: map values (update), packet
 // bytes (xdp_load/store_bytes), the metadata moved by xdp_adjust_head; it sums
@@ -32,7 +37,9 @@ module hbpf_helpers #(
   parameter integer STACK_BYTES = «.StackBytes»,
   parameter integer NUM_MAPS    = «.NumMaps»,
   parameter integer MAP_IW      = «.MapIW»,
-  parameter integer RECIP_W     = «.RecipW»
+  parameter integer RECIP_W     = «.RecipW»,
+  parameter integer NUM_PROGS   = «.NumProgs»,  // programs a tail call may reach
+  parameter integer PROG_IW     = «.ProgIW»    // log2(NUM_PROGS), at least 1
 ) (
   input  wire                        clk_i,
   input  wire                        rst_ni,
@@ -45,6 +52,9 @@ module hbpf_helpers #(
   input  wire [31:0]                 id_i,
   input  wire                        conf_mode_i,
   input  wire [287:0]                args_i,      // {r5[31:0], r4, r3, r2, r1}
+  input  wire [63:0]                 r0_i,        // r0, which a failed tail call keeps
+  input  wire                        depth0_i,    // not inside a bpf-to-bpf call
+  input  wire [NUM_PROGS-1:0]        prog_ok_i,   // programs loaded
   input  wire [63:0]                 cycle_i,     // cycles of this run so far
   input  wire [63:0]                 clock_i,     // cycles of the previous runs
   input  wire [31:0]                 seed_i,      // bpf_get_prandom_u32 state, set by the host
@@ -55,7 +65,7 @@ module hbpf_helpers #(
   input  wire [31:0]                 end_i,
   input  wire [31:0]                 hard_end_i,  // buffer end minus the tailroom
   // maps
-  input  wire [NUM_MAPS*2-1:0]       map_type_i,  // 0 none, 1 array, 2 per-CPU array
+  input  wire [NUM_MAPS*3-1:0]       map_type_i,  // rtl.MapNone, MapArray, …
   input  wire [NUM_MAPS*16-1:0]      map_ksize_i,
   input  wire [NUM_MAPS*32-1:0]      map_max_i,
   input  wire [NUM_MAPS*32-1:0]      map_bytes_i,
@@ -73,7 +83,11 @@ module hbpf_helpers #(
   output wire [31:0]                 meta_o,
   output wire [31:0]                 data_o,
   output wire [31:0]                 end_o,
-  output reg                         redir_o,     // bpf_redirect succeeded
+  output wire                        tail_o,      // the tail call switches program (last step)
+  output wire [PROG_IW-1:0]          tail_prog_o,
+  output reg  [1:0]                  redir_o,     // redirect: 0 none, 1 bpf_redirect, 2 bpf_redirect_map
+  output reg  [5:0]                  redir_map_o,
+  output reg  [31:0]                 redir_key_o,
   output reg  [31:0]                 redir_ifindex_o,
   output reg  [63:0]                 redir_flags_o,
   // data memory
@@ -89,6 +103,9 @@ module hbpf_helpers #(
   localparam [31:0] C_CALL     = 32'd«.C.call»;
   localparam [3:0]  CAUSE_UNKNOWN = 4'd7;
   localparam [3:0]  CAUSE_ARG     = 4'd8;
+  localparam [3:0]  CAUSE_TAIL    = 4'd9;
+  localparam [7:0]  MAX_TAILS     = 8'd«.MaxTailCalls»;
+  localparam [2:0]  T_ARRAY = 3'd1, T_PCPU_ARRAY = 3'd2, T_TARGET = 3'd3, T_PROG_ARRAY = 3'd4;
 
   // Helper ids.
 «- range .Helpers»
@@ -102,16 +119,23 @@ module hbpf_helpers #(
   wire [31:0] a5 = args_i[287:256];  // csum_diff's seed
 
   // ------------------------------------------------------------------ maps
-  // Map handle in r1 (lddw with a map fd): region 4, offset the map's index.
-  wire [31:0]        hidx32 = a1[31:0];
+  // Map handle (lddw with a map fd): region 4, offset the map's index; in r1,
+  // but in r2 for bpf_tail_call.
+  wire               is_tcall = (id_i == «.Hc.tailcall»);
+  wire               is_rmap  = (id_i == «.Hc.redirectmap»);
+  wire [63:0]        handle = is_tcall ? a2 : a1;
+  wire [31:0]        hidx32 = handle[31:0];
   wire [MAP_IW-1:0]  hidx   = hidx32[MAP_IW-1:0];
-  wire [1:0]         htype  = map_type_i[hidx*2 +: 2];
-  wire               hvalid = (a1[63:32] == 32'd4) && (hidx32 < NUM_MAPS) && (htype != 2'd0);
+  wire [2:0]         htype  = map_type_i[hidx*3 +: 3];
+  wire               hmap   = (handle[63:32] == 32'd4) && (hidx32 < NUM_MAPS);
+  wire               harray = hmap && (htype == T_ARRAY || htype == T_PCPU_ARRAY);
+  wire [DMEM_AW-1:0] hbytes = map_bytes_i[hidx*32 +: DMEM_AW];  // map sizes fit the data memory
   wire [15:0]        hks    = map_ksize_i[hidx*16 +: 16];
   wire [15:0]        hvs    = map_vsize_i[hidx*16 +: 16];
   wire [31:0]        hmax   = map_max_i[hidx*32 +: 32];
   wire [DMEM_AW-1:0] hbase  = map_base_i[hidx*DMEM_AW +: DMEM_AW];
   wire               hro    = map_ro_i[hidx];
+  wire [5:0]         hidx6  = hidx32[5:0];
 
   wire is_lookup = (id_i == «.Hc.lookup»);
   wire is_update = (id_i == «.Hc.update»);
@@ -216,7 +240,7 @@ module hbpf_helpers #(
       end
     end else if (is_map) begin
       n = {16'd0, hks};
-      if (!hvalid || !ca_ok || (is_update && !cb_ok)) begin
+      if (!harray || !ca_ok || (is_update && !cb_ok)) begin
         trap  = 1'b1;
         cause = CAUSE_ARG;
       end
@@ -233,6 +257,20 @@ module hbpf_helpers #(
           trap  = 1'b1;
           cause = CAUSE_ARG;
         end
+      end
+    end else if (is_rmap) begin
+      n = 32'd4;
+      if (!hmap || htype != T_TARGET) begin
+        trap  = 1'b1;
+        cause = CAUSE_ARG;
+      end
+    end else if (is_tcall) begin
+      if (!hmap || htype != T_PROG_ARRAY) begin
+        trap  = 1'b1;
+        cause = CAUSE_ARG;
+      end else if (tfound && !depth0_i) begin
+        trap  = 1'b1;
+        cause = CAUSE_TAIL;
       end
     end else if (is_head) begin
       if (!h_inval) n = metalen[31:0];  // the metadata moved
@@ -280,13 +318,14 @@ module hbpf_helpers #(
   wire [63:0] ns = (clock_i + cycle_i + {32'd0, C_CALL}) * NS;
   reg  [63:0] ktime_q;
 
-  // Map lookups and updates: the key's index, read in step 0.
-  wire [31:0] kidx    = rdata_i[31:0];
+  // Map lookups and updates: the key's index, read in step 0; for
+  // bpf_redirect_map the key in r2.
+  wire [31:0] kidx    = is_rmap ? a2[31:0] : rdata_i[31:0];
   wire        kin     = (kidx < hmax);
   wire [31:0] koff    = kidx * {16'd0, hvs};
   wire [DMEM_AW-1:0] kphys = hbase + koff[DMEM_AW-1:0];
   wire [63:0] lookup  = kin ? {32'd16 + hidx32, koff} : 64'd0;
-  wire        lockf   = (htype == 2'd1);  // BPF_F_LOCK is known to ARRAY, not to PERCPU_ARRAY
+  wire        lockf   = (htype == T_ARRAY);  // BPF_F_LOCK is known to ARRAY, not to PERCPU_ARRAY
   wire [63:0] flags   = a4;
   wire [63:0] fmasked = lockf ? (flags & ~64'd4) : flags;
   reg  [63:0] update;
@@ -300,6 +339,26 @@ module hbpf_helpers #(
   end
   reg  [63:0] kret_q;   // lookup or update result, from step 1
   reg         copy_ok_q;
+
+  // bpf_redirect_map: the value read in step 0, the presence byte in step 1.
+  reg  [31:0] rtarget_q;
+  reg         rfound_q;
+  wire [DMEM_AW-1:0] rval_at  = hbase + koff[DMEM_AW-1:0];
+  wire [DMEM_AW-1:0] rpres_at = hbase + hbytes + kidx[DMEM_AW-1:0];
+  wire        rfound  = kin & (rdata_i[7:0] != 8'd0);
+
+  // bpf_tail_call: the entry {program, present} read in step 0.
+  wire [31:0] tidx    = a3[31:0];
+  wire [DMEM_AW-1:0] tent_at = hbase + {tidx[DMEM_AW-4:0], 3'b000};
+  wire [31:0] tprog   = rdata_i[31:0];
+  reg  [7:0]  tails_q;
+  reg  [PROG_IW-1:0] tprog_q;
+  reg         tfound_q;
+  wire        tfound_now = (tidx < hmax) && rdata_i[32] && (tails_q < MAX_TAILS) &&
+                           (tprog < NUM_PROGS) && prog_ok_i[tprog[PROG_IW-1:0]];
+  wire        tfound  = (step_i == 16'd1) ? tfound_now : tfound_q;
+  assign tail_o      = is_tcall & tfound_q;
+  assign tail_prog_o = tprog_q;
 
   // csum_diff: csum_partial of "from" and of "to", 64-bit one's-complement
   // sums folded to 32 bits, combined and folded to 16 bits (from32to16).
@@ -326,6 +385,8 @@ module hbpf_helpers #(
         «.Hc.ktime», «.Hc.ktimeboot»: ret = ktime_q;
         «.Hc.prandom»:    ret = {32'd0, x3};
         «.Hc.redirect»:   ret = (a2 == 64'd0) ? 64'd4 : 64'd0;
+        «.Hc.redirectmap»: ret = rfound_q ? 64'd4 : {62'd0, a3[1:0]};
+        «.Hc.tailcall»:   ret = r0_i;
         «.Hc.csum»:       ret = {48'd0, csum16};
         «.Hc.head»:       ret = h_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
         «.Hc.meta»:       ret = m_inval ? 64'hffff_ffff_ffff_ffea : (m_acces ? 64'hffff_ffff_ffff_fff3 : 64'd0);
@@ -400,14 +461,24 @@ module hbpf_helpers #(
       wbe_q     <= 8'd0;
       swv_q     <= 1'b0;
       swto_q    <= 1'b0;
-      redir_o   <= 1'b0;
+      redir_o   <= 2'd0;
+      redir_map_o     <= 6'd0;
+      redir_key_o     <= 32'd0;
       redir_ifindex_o <= 32'd0;
       redir_flags_o   <= 64'd0;
+      rtarget_q <= 32'd0;
+      rfound_q  <= 1'b0;
+      tails_q   <= 8'd0;
+      tprog_q   <= {PROG_IW{1'b0}};
+      tfound_q  <= 1'b0;
     end else begin
       if (seed_we_i) rng_q <= seed_i;
       if (start_i) begin
         dirty_q <= init_end_i;
-        redir_o <= 1'b0;
+        tails_q <= 8'd0;
+        redir_o <= 2'd0;
+        redir_map_o     <= 6'd0;
+        redir_key_o     <= 32'd0;
         redir_ifindex_o <= 32'd0;
         redir_flags_o   <= 64'd0;
       end
@@ -439,6 +510,16 @@ module hbpf_helpers #(
         if (swto_q) acct_q <= csum_add;
         else        accf_q <= csum_add;
       end
+      if (active_i && step_i == 16'd1 && is_rmap) begin
+        rtarget_q <= rdata_i[31:0];
+      end
+      if (active_i && step_i == 16'd2 && is_rmap) begin
+        rfound_q <= rfound;
+      end
+      if (active_i && step_i == 16'd1 && is_tcall) begin
+        tfound_q <= tfound_now;
+        tprog_q  <= tprog[PROG_IW-1:0];
+      end
       if (active_i && step_i == 16'd1 && is_map && !conf_mode_i) begin
         kret_q    <= is_lookup ? lookup : update;
         copy_ok_q <= (update == 64'd0);
@@ -447,6 +528,8 @@ module hbpf_helpers #(
 
       if (active_i && first_i && !trap && !conf_mode_i) begin
         ktime_q <= ns;
+        rfound_q <= 1'b0;
+        tfound_q <= 1'b0;
         mode_q  <= E_IDLE;
         back_q  <= 1'b0;
         toph_q  <= 1'b0;
@@ -502,18 +585,34 @@ module hbpf_helpers #(
         if (!conf_mode_i && id_i == «.Hc.prandom») rng_q <= x3;
         if (!conf_mode_i && is_tail && !t_inval && t_new > dirty_q) dirty_q <= t_new;
         if (!conf_mode_i && id_i == «.Hc.redirect») begin
-          redir_o         <= (a2 == 64'd0);
+          redir_o         <= (a2 == 64'd0) ? 2'd1 : 2'd0;
+          redir_map_o     <= 6'd0;
+          redir_key_o     <= (a2 == 64'd0) ? a1[31:0] : 32'd0;
           redir_ifindex_o <= (a2 == 64'd0) ? a1[31:0] : 32'd0;
-          redir_flags_o   <= (a2 == 64'd0) ? a2 : 64'd0;
+          redir_flags_o   <= 64'd0;
         end
+        if (!conf_mode_i && is_rmap && rfound_q) begin
+          redir_o         <= 2'd2;
+          redir_map_o     <= hidx6;
+          redir_key_o     <= a2[31:0];
+          redir_ifindex_o <= rtarget_q;
+          redir_flags_o   <= a3;
+        end
+        if (!conf_mode_i && is_tcall && tfound_q) tails_q <= tails_q + 8'd1;
       end
     end
   end
 
-  // Memory ports: the map key is read in step 0, chunks from step 1 on.
-  wire key_rd = active_i & first_i & is_map & ~conf_mode_i;
-  assign re_o    = key_rd | rd_more;
-  assign raddr_o = key_rd ? ca_phys : (src_q + c_off[DMEM_AW-1:0]);
+  // Memory ports: the map key (or a redirect or tail-call entry) is read in
+  // step 0, a presence byte in step 1, chunks from step 1 on.
+  wire key_rd  = active_i & first_i & is_map & ~conf_mode_i;
+  wire rmap_rd = active_i & is_rmap & ~conf_mode_i & (first_i | (step_i == 16'd1));
+  wire tent_rd = active_i & first_i & is_tcall & ~conf_mode_i;
+  assign re_o    = key_rd | rmap_rd | tent_rd | rd_more;
+  assign raddr_o = key_rd ? ca_phys :
+                   tent_rd ? tent_at :
+                   rmap_rd ? (first_i ? rval_at : rpres_at) :
+                   (src_q + c_off[DMEM_AW-1:0]);
   assign we_o    = (wv_q & copy_ok_q) | wr_more;
   assign waddr_o = wr_more ? dst_q : (dst_q + woff_q);
   assign wdata_o = wr_more ? 64'd0 : rdata_i;

@@ -2,7 +2,7 @@
 // hbpf_top: the hbpf core with its memories and a host port.
 //
 // Memories (parameters below):
-//   program memory  2^PROG_AW slots of 64 bits
+//   program memory  2^PROG_AW slots of 64 bits, up to NUM_PROGS programs
 //   data memory     2^DMEM_AW bytes: packet buffer at PKT_BASE (PKT_BYTES),
 //                   stack at STACK_BASE (STACK_BYTES), map values from MAP_BASE
 //
@@ -14,10 +14,11 @@
 //            1 cycle budget        2 r1 at start      3 r2 at start
 //            4 data_meta           5 data             6 data_end
 //            7 end of the buffer less the tailroom (xdp_adjust_tail)
-//            8 ingress_ifindex     9 rx_queue_index   10 program length (slots)
-//           11 program index      12 bpf_get_prandom_u32 state
+//            8 ingress_ifindex     9 rx_queue_index   11 program to start
+//           12 bpf_get_prandom_u32 state
+//          128 + p  program p: {length[31:16], first slot[15:0]}
 //          256 + 4*i + k  map i: k=0 {value size[47:32], key size[31:16],
-//                 read-only[2], type[1:0] (1 array, 2 per-CPU array)}, k=1 {bytes[63:32],
+//                 read-only[3], type[2:0] (rtl.MapArray, …)}, k=1 {bytes[63:32],
 //                 max entries[31:0]}, k=2 physical base, k=3 slot reciprocal
 // start_i runs the program from slot 0 with a fresh register file; done_o
 // rises when it exits or traps. State that outlives a run: map values, the
@@ -35,7 +36,9 @@ module hbpf_top #(
   parameter integer MAP_IW      = 3,      // log2(NUM_MAPS), at least 1
   parameter integer RECIP_W     = 32,     // DMEM_AW + 17
   parameter integer MAX_DEPTH   = 8,      // bpf-to-bpf call frames, the program's own included
-  parameter integer FRAME_DW    = 3       // log2(MAX_DEPTH)
+  parameter integer FRAME_DW    = 3,       // log2(MAX_DEPTH)
+  parameter integer NUM_PROGS   = 8,       // programs (tail calls), a power of two
+  parameter integer PROG_IW     = 3        // log2(NUM_PROGS), at least 1
 ) (
   input  wire         clk_i,
   input  wire         rst_ni,
@@ -55,7 +58,9 @@ module hbpf_top #(
   output wire [31:0]  ctx_meta_o,
   output wire [31:0]  ctx_data_o,
   output wire [31:0]  ctx_end_o,
-  output wire         redir_o,
+  output wire [1:0]   redir_o,         // 0 none, 1 bpf_redirect, 2 bpf_redirect_map
+  output wire [5:0]   redir_map_o,
+  output wire [31:0]  redir_key_o,
   output wire [31:0]  redir_ifindex_o,
   output wire [63:0]  redir_flags_o,
   // retirement port
@@ -82,7 +87,6 @@ module hbpf_top #(
   reg         mode_q;
   reg  [63:0] max_cycles_q, r1_q, r2_q;
   reg  [31:0] meta_q, data_q, end_q, hard_end_q, ingress_q, rxq_q;
-  reg  [15:0] prog_len_q;
   reg  [7:0]  prog_idx_q;
 
   wire cfg_we = host_we_i & (host_sel_i == 2'd2) & ~busy_o;
@@ -100,7 +104,6 @@ module hbpf_top #(
       hard_end_q   <= 32'd0;
       ingress_q    <= 32'd1;
       rxq_q        <= 32'd0;
-      prog_len_q   <= 16'd0;
       prog_idx_q   <= 8'd0;
     end else if (cfg_we) begin
       case (host_addr_i)
@@ -114,22 +117,47 @@ module hbpf_top #(
         16'd7:  hard_end_q   <= host_wdata_i[31:0];
         16'd8:  ingress_q    <= host_wdata_i[31:0];
         16'd9:  rxq_q        <= host_wdata_i[31:0];
-        16'd10: prog_len_q   <= host_wdata_i[15:0];
         16'd11: prog_idx_q   <= host_wdata_i[7:0];
         default: ;
       endcase
     end
   end
 
+  // ------------------------------------------------------ program table
+  wire [NUM_PROGS*16-1:0] prog_base, prog_len;
+  reg  [15:0] pbase_q [0:NUM_PROGS-1];
+  reg  [15:0] plen_q  [0:NUM_PROGS-1];
+  wire        prog_we  = cfg_we & (host_addr_i[15:7] == 9'd1);
+  wire [6:0]  prog_row = host_addr_i[6:0];
+  integer k;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      for (k = 0; k < NUM_PROGS; k = k + 1) begin
+        pbase_q[k] <= 16'd0;
+        plen_q[k]  <= 16'd0;
+      end
+    end else if (prog_we && {25'd0, prog_row} < NUM_PROGS) begin
+      pbase_q[prog_row[PROG_IW-1:0]] <= host_wdata_i[15:0];
+      plen_q[prog_row[PROG_IW-1:0]]  <= host_wdata_i[31:16];
+    end
+  end
+  genvar gq;
+  generate
+    for (gq = 0; gq < NUM_PROGS; gq = gq + 1) begin : g_prog
+      assign prog_base[gq*16 +: 16] = pbase_q[gq];
+      assign prog_len[gq*16 +: 16]  = plen_q[gq];
+    end
+  endgenerate
+
   // ---------------------------------------------------------- map table
-  wire [NUM_MAPS*2-1:0]       map_type;
+  wire [NUM_MAPS*3-1:0]       map_type;
   wire [NUM_MAPS*16-1:0]      map_ksize, map_vsize;
   wire [NUM_MAPS*32-1:0]      map_max, map_bytes;
   wire [NUM_MAPS*RECIP_W-1:0] map_recip;
   wire [NUM_MAPS*DMEM_AW-1:0] map_base;
   wire [NUM_MAPS-1:0]         map_ro;
 
-  reg [1:0]         mt_q [0:NUM_MAPS-1];
+  reg [2:0]         mt_q [0:NUM_MAPS-1];
   reg [15:0]        mk_q [0:NUM_MAPS-1];
   reg [15:0]        mv_q [0:NUM_MAPS-1];
   reg [31:0]        mm_q [0:NUM_MAPS-1];
@@ -145,7 +173,7 @@ module hbpf_top #(
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       for (j = 0; j < NUM_MAPS; j = j + 1) begin
-        mt_q[j] <= 2'd0;
+        mt_q[j] <= 3'd0;
         mk_q[j] <= 16'd0;
         mv_q[j] <= 16'd0;
         mm_q[j] <= 32'd0;
@@ -157,8 +185,8 @@ module hbpf_top #(
     end else if (map_we && {26'd0, map_row} < NUM_MAPS) begin
       case (host_addr_i[1:0])
         2'd0: begin
-          mt_q[map_sel] <= host_wdata_i[1:0];
-          mo_q[map_sel] <= host_wdata_i[2];
+          mt_q[map_sel] <= host_wdata_i[2:0];
+          mo_q[map_sel] <= host_wdata_i[3];
           mk_q[map_sel] <= host_wdata_i[31:16];
           mv_q[map_sel] <= host_wdata_i[47:32];
         end
@@ -175,7 +203,7 @@ module hbpf_top #(
   genvar g;
   generate
     for (g = 0; g < NUM_MAPS; g = g + 1) begin : g_map
-      assign map_type[g*2 +: 2]             = mt_q[g];
+      assign map_type[g*3 +: 3]             = mt_q[g];
       assign map_ksize[g*16 +: 16]          = mk_q[g];
       assign map_vsize[g*16 +: 16]          = mv_q[g];
       assign map_max[g*32 +: 32]            = mm_q[g];
@@ -219,12 +247,12 @@ module hbpf_top #(
   hbpf_core #(
     .DMEM_AW(DMEM_AW), .PKT_BASE(PKT_BASE), .STACK_BASE(STACK_BASE),
     .STACK_BYTES(STACK_BYTES), .NUM_MAPS(NUM_MAPS), .MAP_IW(MAP_IW), .RECIP_W(RECIP_W),
-    .MAX_DEPTH(MAX_DEPTH), .FRAME_DW(FRAME_DW)
+    .MAX_DEPTH(MAX_DEPTH), .FRAME_DW(FRAME_DW), .NUM_PROGS(NUM_PROGS), .PROG_IW(PROG_IW)
   ) u_core (
     .clk_i(clk_i), .rst_ni(rst_ni),
     .start_i(start_i), .busy_o(busy_o), .done_o(done_o),
     .conf_mode_i(mode_q), .max_cycles_i(max_cycles_q), .r1_init_i(r1_q), .r2_init_i(r2_q),
-    .prog_len_i(prog_len_q), .prog_idx_i(prog_idx_q),
+    .prog_base_i(prog_base), .prog_len_i(prog_len), .prog_idx_i(prog_idx_q),
     .ctx_meta_i(meta_q), .ctx_data_i(data_q), .ctx_end_i(end_q), .hard_end_i(hard_end_q),
     .ingress_i(ingress_q), .rxq_i(rxq_q), .seed_i(host_wdata_i[31:0]), .seed_we_i(seed_we),
     .map_type_i(map_type), .map_ksize_i(map_ksize), .map_max_i(map_max), .map_bytes_i(map_bytes),
@@ -233,7 +261,8 @@ module hbpf_top #(
     .dmem_re_o(c_re), .dmem_raddr_o(c_raddr), .dmem_rdata_i(m_rdata),
     .dmem_we_o(c_we), .dmem_waddr_o(c_waddr), .dmem_wdata_o(c_wdata), .dmem_be_o(c_be),
     .r0_o(r0_o), .cycles_o(cycles_o), .ctx_meta_o(ctx_meta_o), .ctx_data_o(ctx_data_o),
-    .ctx_end_o(ctx_end_o), .redir_o(redir_o), .redir_ifindex_o(redir_ifindex_o),
+    .ctx_end_o(ctx_end_o), .redir_o(redir_o), .redir_map_o(redir_map_o), .redir_key_o(redir_key_o),
+    .redir_ifindex_o(redir_ifindex_o),
     .redir_flags_o(redir_flags_o),
     .rt_valid_o(rt_valid_o), .rt_cycle_o(rt_cycle_o), .rt_prog_o(rt_prog_o), .rt_pc_o(rt_pc_o),
     .rt_insn_o(rt_insn_o), .rt_dst_we_o(rt_dst_we_o), .rt_dst_o(rt_dst_o), .rt_value_o(rt_value_o),
