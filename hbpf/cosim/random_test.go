@@ -15,6 +15,13 @@ import (
 
 var randomN = flag.Int("random", 1000, "random programs for TestRandomPrograms")
 
+// randomOptions picks, by seed, one of the map types the hardware has and
+// leaves out what it does not have.
+func randomOptions(seed int64) randprog.Options {
+	types := []ebpf.MapType{ebpf.Array, ebpf.PerCPUArray}
+	return randprog.Options{MapType: types[seed%int64(len(types))], Disable: randprog.FeatRingbuf}
+}
+
 // TestRandomPrograms runs random programs of hbpf/randprog on a few packets
 // each, in the RTL and the simulator in lock-step.
 func TestRandomPrograms(t *testing.T) {
@@ -26,7 +33,7 @@ func TestRandomPrograms(t *testing.T) {
 	}
 	var runs, records uint64
 	for seed := int64(1); seed <= int64(n); seed++ {
-		p, specs, err := randprog.Generate(seed, randprog.Options{MapType: ebpf.Array})
+		p, specs, err := randprog.Generate(seed, randomOptions(seed))
 		if err != nil {
 			t.Fatal(err)
 		}

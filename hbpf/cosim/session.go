@@ -159,7 +159,7 @@ type Done struct {
 	R0               uint64
 	Cycles           uint64 // the run's cycles (the last record's stamp)
 	Meta, Data, End  uint32 // the xdp_md context
-	Redirect         int // 0 none, 1 bpf_redirect, 2 bpf_redirect_map
+	Redirect         int    // 0 none, 1 bpf_redirect, 2 bpf_redirect_map
 	RedirectMap      int
 	Key, Ifindex     uint32
 	Flags            uint64

@@ -325,17 +325,18 @@ module hbpf_helpers #(
   wire [31:0] koff    = kidx * {16'd0, hvs};
   wire [DMEM_AW-1:0] kphys = hbase + koff[DMEM_AW-1:0];
   wire [63:0] lookup  = kin ? {32'd16 + hidx32, koff} : 64'd0;
-  wire        lockf   = (htype == T_ARRAY);  // BPF_F_LOCK is known to ARRAY, not to PERCPU_ARRAY
+  // bpf_map_update_elem on an array, as array_map_update_elem: flags beyond
+  // BPF_EXIST (BPF_F_LOCK aside) -EINVAL, an index out of range -E2BIG,
+  // BPF_NOEXIST (a bit) -EEXIST, BPF_F_LOCK -EINVAL (no spin lock).
   wire [63:0] flags   = a4;
-  wire [63:0] fmasked = lockf ? (flags & ~64'd4) : flags;
   reg  [63:0] update;
   always @* begin
-    if (hro)                      update = 64'hffff_ffff_ffff_fff3;  // -EACCES
-    else if (fmasked > 64'd2)     update = 64'hffff_ffff_ffff_ffea;  // -EINVAL
-    else if (!kin)                update = 64'hffff_ffff_ffff_fff9;  // -E2BIG
-    else if (flags == 64'd1)      update = 64'hffff_ffff_ffff_ffef;  // -EEXIST
-    else if (flags[2])            update = 64'hffff_ffff_ffff_ffea;  // -EINVAL
-    else                          update = 64'd0;
+    if (hro)                          update = 64'hffff_ffff_ffff_fff3;  // -EACCES
+    else if ((flags & ~64'd4) > 64'd2) update = 64'hffff_ffff_ffff_ffea;  // -EINVAL
+    else if (!kin)                    update = 64'hffff_ffff_ffff_fff9;  // -E2BIG
+    else if (flags[0])                update = 64'hffff_ffff_ffff_ffef;  // -EEXIST
+    else if (flags[2])                update = 64'hffff_ffff_ffff_ffea;  // -EINVAL
+    else                              update = 64'd0;
   end
   reg  [63:0] kret_q;   // lookup or update result, from step 1
   reg         copy_ok_q;
