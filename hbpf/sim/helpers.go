@@ -153,11 +153,21 @@ func (m *Machine) call(id int32) bool {
 			return false
 		}
 		n = 4
-		if t, found := rd.Target(uint32(a[1])); found {
+		// As __bpf_xdp_redirect_map: flags other than the fallback action
+		// (the low two bits) and, for devmaps, BPF_F_BROADCAST and
+		// BPF_F_EXCLUDE_INGRESS abort; a broadcast redirects whatever the key.
+		const actionMask, broadcast, excludeIngress = 3, 8, 16
+		allowed := uint64(actionMask)
+		if t := mp.Spec().Type; t == ebpf.DevMap || t == ebpf.DevMapHash {
+			allowed |= broadcast | excludeIngress
+		}
+		if a[2]&^allowed != 0 {
+			ret = XDPAborted
+		} else if t, found := rd.Target(uint32(a[1])); found || a[2]&broadcast != 0 {
 			m.redir = Redirect{Helper: "bpf_redirect_map", Map: mp.Spec().Name, Key: uint32(a[1]), Target: t, Flags: a[2], Present: true}
 			ret = XDPRedirect
 		} else {
-			ret = a[2] & 3 // the lower bits of flags are the fallback action
+			ret = a[2] & actionMask // the lower bits of flags are the fallback action
 		}
 	case asm.FnTailCall:
 		return m.tailCall(fn, a)

@@ -173,3 +173,33 @@ func TestArrayUpdateFlagsKernel(t *testing.T) {
 		}
 	}
 }
+
+// TestRedirectMapFlagsKernel: bpf_redirect_map aborts on flags other than the
+// fallback action, BPF_F_BROADCAST and BPF_F_EXCLUDE_INGRESS (for a DEVMAP),
+// and redirects on a broadcast whatever the key; it used to fall back to the
+// low bits of any flags. Expected values from the kernel, with ifindex 1 at
+// key 1 of a 4-entry DEVMAP.
+func TestRedirectMapFlagsKernel(t *testing.T) {
+	for _, tc := range []struct {
+		key, flags int
+		want       uint64
+	}{
+		{1, 0, 4}, {0, 0, 0}, {0, 2, 2}, {0, 3, 3}, {1, 3, 4}, {0, 8, 4}, {0, 10, 4}, {0, 16, 0},
+		{1, 16, 4}, {0, 24, 4}, {0, 4, 0}, {1, 4, 0}, {1, 32, 0}, {9, 8, 4}, {9, 1, 1},
+	} {
+		src := fmt.Sprintf("mov %%r2, %d\nmov %%r3, %d\nlddw %%r1, map_fd(0)\ncall 51\nexit\n", tc.key, tc.flags)
+		p, err := isa.Assemble([]byte(src), t.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec := &isa.MapSpec{Name: "d", Type: ebpf.DevMap, KeySize: 4, ValueSize: 4, MaxEntries: 4,
+			Contents: []isa.MapKV{{Key: []byte{1, 0, 0, 0}, Value: []byte{1, 0, 0, 0}}}}
+		m, err := sim.New([]*isa.Program{p}, []*isa.MapSpec{spec}, sim.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := m.RunXDP(0, make([]byte, 64)); r.Fault != nil || r.R0 != tc.want {
+			t.Errorf("bpf_redirect_map(key %d, flags %d) = %d (%v), want %d", tc.key, tc.flags, r.R0, r.Fault, tc.want)
+		}
+	}
+}
