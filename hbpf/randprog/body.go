@@ -230,6 +230,9 @@ func (g *gen) step(f *frame, st state, budget int) state {
 	if f.main && g.has(FeatRingbuf) {
 		cs = append(cs, choice{2, func() state { return g.ringOp(f, st) }})
 	}
+	if f.main && g.has(FeatRedirect) {
+		cs = append(cs, choice{1, func() state { return g.redirectOp(f, st) }})
+	}
 	if f.main && g.has(FeatAdjust) && !f.loop {
 		cs = append(cs, choice{1, func() state { return g.adjust(f, st) }})
 	}
@@ -862,5 +865,32 @@ func (g *gen) ringOp(f *frame, st state) state {
 	}
 	g.emit(movK(0, 1)) // submit and discard return nothing: r0 is unreadable
 	g.place(skip)
+	return clobber(st)
+}
+
+// redirectOp calls bpf_redirect or bpf_redirect_map on the DEVMAP, with
+// valid and invalid flags; the return value is an XDP action.
+func (g *gen) redirectOp(f *frame, st state) state {
+	st = g.ensureReadable(f, st)
+	rd := readable(f, st)
+	if g.chance(0.3) {
+		g.emit(movK(2, []int64{0, 0, 1, 8}[g.r.IntN(4)]))
+		if g.chance(0.5) {
+			g.emit(mov64(1, g.pick(rd)))
+		} else {
+			g.emit(movK(1, int64(g.r.IntN(4))))
+		}
+		g.emit(call(helperRedirect))
+		return clobber(st)
+	}
+	// Lower bits: the action when the key has no entry; BPF_F_BROADCAST (8)
+	// and BPF_F_EXCLUDE_INGRESS (16) are valid for a DEVMAP; 4 and 32 are not.
+	g.emit(movK(3, []int64{0, 1, 2, 3, 8, 16, 8 | 2, 8 | 16, 4, 32}[g.r.IntN(10)]))
+	if g.chance(0.6) {
+		g.emit(mov64(2, g.pick(rd)), aluK(isa.OpAnd, false, 2, 15))
+	} else {
+		g.emit(movK(2, int64(g.r.IntN(16))))
+	}
+	g.emit(lddwMap(1, mapDev), call(helperRedirectMap))
 	return clobber(st)
 }

@@ -83,7 +83,7 @@ func Forms() []string {
 	fs = append(fs, "ja", "gotol", "lddw", "lddw map_fd", "lddw map_value", "call local", "exit")
 	for _, id := range []int{helperMapLookup, helperMapUpdate, helperMapDelete, helperCsumDiff, helperAdjustHead,
 		helperAdjustMeta, helperAdjustTail, helperGetBuffLen, helperLoadBytes, helperStoreBytes,
-		helperRingOutput, helperRingReserve, helperRingSubmit, helperRingDiscard} {
+		helperRingOutput, helperRingReserve, helperRingSubmit, helperRingDiscard, helperRedirect, helperRedirectMap} {
 		fs = append(fs, fmt.Sprintf("call %d", id))
 	}
 	for _, sz := range []string{"b", "h", "w", "dw"} {

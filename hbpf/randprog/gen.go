@@ -17,20 +17,21 @@ type Feature uint32
 // (ALU, byte swaps, lddw, stack accesses and the observing prologue and
 // epilogue).
 const (
-	FeatJump    Feature = 1 << iota // forward conditional jumps, ja, if/else
-	FeatLoop                        // bounded loops
-	FeatGotol                       // gotol (JMP32 ja) instead of some ja
-	FeatAtomic                      // atomic operations
-	FeatPacket                      // packet loads and stores in the body
-	FeatMap                         // map lookups, updates and deletes in the body
-	FeatGlobal                      // direct map value access (lddw PseudoMapValue)
-	FeatCall                        // bpf-to-bpf calls
-	FeatHelper                      // csum_diff, xdp_get_buff_len, xdp_load_bytes, xdp_store_bytes
-	FeatAdjust                      // xdp_adjust_head, xdp_adjust_tail, xdp_adjust_meta
-	FeatRingbuf                     // ringbuf_output, ringbuf_reserve with submit or discard
+	FeatJump     Feature = 1 << iota // forward conditional jumps, ja, if/else
+	FeatLoop                         // bounded loops
+	FeatGotol                        // gotol (JMP32 ja) instead of some ja
+	FeatAtomic                       // atomic operations
+	FeatPacket                       // packet loads and stores in the body
+	FeatMap                          // map lookups, updates and deletes in the body
+	FeatGlobal                       // direct map value access (lddw PseudoMapValue)
+	FeatCall                         // bpf-to-bpf calls
+	FeatHelper                       // csum_diff, xdp_get_buff_len, xdp_load_bytes, xdp_store_bytes
+	FeatAdjust                       // xdp_adjust_head, xdp_adjust_tail, xdp_adjust_meta
+	FeatRingbuf                      // ringbuf_output, ringbuf_reserve with submit or discard
+	FeatRedirect                     // redirect, redirect_map on a DEVMAP
 
 	AllFeatures = FeatJump | FeatLoop | FeatGotol | FeatAtomic | FeatPacket | FeatMap | FeatGlobal |
-		FeatCall | FeatHelper | FeatAdjust | FeatRingbuf
+		FeatCall | FeatHelper | FeatAdjust | FeatRingbuf | FeatRedirect
 )
 
 // Options configures Generate. The zero value is a sensible default.
@@ -65,6 +66,8 @@ const (
 	helperGetBuffLen  = 188
 	helperLoadBytes   = 189
 	helperStoreBytes  = 190
+	helperRedirect    = 23
+	helperRedirectMap = 51
 	helperRingOutput  = 130
 	helperRingReserve = 131
 	helperRingSubmit  = 132
@@ -88,6 +91,7 @@ const (
 	mapMain   = 0 // ARRAY or HASH: body lookups/updates/deletes and the final register dump
 	mapGlobal = 1 // one-entry ARRAY accessed as global data
 	mapRing   = 2 // RINGBUF
+	mapDev    = 3 // DEVMAP: some entries hold ifindex 1 (lo)
 )
 
 // Generate returns a random XDP program for seed and the maps it uses
@@ -327,7 +331,13 @@ func (g *gen) makeMaps() []*isa.MapSpec {
 	global := &isa.MapSpec{Name: "rand_global", Type: ebpf.Array, KeySize: 4, ValueSize: globalValueSize, MaxEntries: 1,
 		Contents: []isa.MapKV{{Key: le32(0), Value: g.bytes(globalValueSize)}}}
 	ring := &isa.MapSpec{Name: "rand_ring", Type: ebpf.RingBuf, MaxEntries: ringSize}
-	return []*isa.MapSpec{main, global, ring}
+	dev := &isa.MapSpec{Name: "rand_dev", Type: ebpf.DevMap, KeySize: 4, ValueSize: 4, MaxEntries: 8}
+	for k := uint32(0); k < dev.MaxEntries; k++ {
+		if g.chance(0.4) {
+			dev.Contents = append(dev.Contents, isa.MapKV{Key: le32(k), Value: le32(1)}) // lo, which the test run's netns has
+		}
+	}
+	return []*isa.MapSpec{main, global, ring, dev}
 }
 
 func le32(v uint32) []byte { return []byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)} }

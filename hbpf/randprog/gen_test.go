@@ -69,7 +69,7 @@ func TestGenerateShape(t *testing.T) {
 		if p.Type != ebpf.XDP || p.Insns[len(p.Insns)-1].Op != isa.OpExit {
 			t.Fatalf("seed %d: type %v, last instruction %v", seed, p.Type, &p.Insns[len(p.Insns)-1])
 		}
-		if len(specs) != 3 || specs[mapGlobal].MaxEntries != 1 || specs[mapGlobal].Type != ebpf.Array || specs[mapRing].Type != ebpf.RingBuf {
+		if len(specs) != 4 || specs[mapDev].Type != ebpf.DevMap || specs[mapGlobal].MaxEntries != 1 || specs[mapGlobal].Type != ebpf.Array || specs[mapRing].Type != ebpf.RingBuf {
 			t.Fatalf("seed %d: maps %+v", seed, specs)
 		}
 		for i := range p.Insns {
@@ -163,6 +163,7 @@ func TestDisable(t *testing.T) {
 		{FeatAdjust, []string{"call 44", "call 54", "call 65"}},
 		{FeatHelper, []string{"call 28", "call 189", "call 190"}},
 		{FeatRingbuf, []string{"call 130", "call 131", "call 132", "call 133"}},
+		{FeatRedirect, []string{"call 23", "call 51"}},
 		{FeatMap | FeatAdjust | FeatHelper, []string{"call 1", "call 3"}},
 		{AllFeatures, []string{"atomic", "call local", "gotol", "lddw map_value", "call 1", "call 28", "call 44"}},
 	} {
