@@ -33,7 +33,9 @@
 //	bpf_map_update_elem.
 //
 // So the registers are observable three ways: in the returned packet, in the
-// action and in the map. Subprograms take one to five scalar arguments, some
+// action and in the map. The maps, by index: the main map (ARRAY, HASH or a
+// per-CPU variant), a one-entry ARRAY used as global data, a 4 KiB RINGBUF
+// and an 8-entry DEVMAP. Subprograms take one to five scalar arguments, some
 // take a pointer to 32 bytes of their caller's stack in r1, use their own
 // stack frame, may call the subprograms after them, and return a fold of
 // their registers in r0.
@@ -72,7 +74,9 @@
 //     xdp_store_bytes (with offsets beyond the packet), ringbuf_output (with
 //     valid and invalid flags) and ringbuf_reserve followed by stores and
 //     ringbuf_submit or ringbuf_discard (large reservations fill the 4 KiB
-//     ring within a packet, so failing reservations and outputs occur).
+//     ring within a packet, so failing reservations and outputs occur),
+//     redirect and redirect_map on a DEVMAP (entries missing and present,
+//     fallback actions, BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, invalid flags).
 //   - bpf-to-bpf calls (call with src 1) and exit.
 //
 // # Kernel bugs worked around
