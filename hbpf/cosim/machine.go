@@ -110,7 +110,7 @@ func storage(m rtl.MapSlot, mp maps.Map) []byte {
 			binary.LittleEndian.PutUint32(img[8*i:], binary.LittleEndian.Uint32(kv.Value))
 			img[8*i+4] = 1
 		}
-	case rtl.MapTarget:
+	case rtl.MapDevMap, rtl.MapTarget:
 		copy(img, mp.Values())
 		for _, kv := range mp.Entries() {
 			img[m.Bytes+binary.LittleEndian.Uint32(kv.Key)] = 1

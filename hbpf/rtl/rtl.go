@@ -147,8 +147,9 @@ const (
 	MapNone        = 0
 	MapArray       = 1 // ARRAY
 	MapPerCPUArray = 2 // PERCPU_ARRAY (one CPU: an ARRAY without BPF_F_LOCK)
-	MapTarget      = 3 // DEVMAP, CPUMAP, XSKMAP: values, then a presence byte per entry
+	MapDevMap      = 3 // DEVMAP: values, then a presence byte per entry
 	MapProgArray   = 4 // PROG_ARRAY: per entry {program index, present} in 8 bytes, invisible to programs
+	MapTarget      = 5 // CPUMAP, XSKMAP: as DEVMAP, without broadcast
 )
 
 // MapSlot is a map's place in the core: its row of the map table and its
@@ -183,7 +184,9 @@ func (c Config) Layout(specs []*isa.MapSpec) []MapSlot {
 			m.Type = MapArray
 		case ebpf.PerCPUArray:
 			m.Type = MapPerCPUArray
-		case ebpf.DevMap, ebpf.CPUMap, ebpf.XSKMap:
+		case ebpf.DevMap:
+			m.Type = MapDevMap
+		case ebpf.CPUMap, ebpf.XSKMap:
 			m.Type = MapTarget
 		case ebpf.ProgramArray:
 			m.Type = MapProgArray
@@ -193,7 +196,7 @@ func (c Config) Layout(specs []*isa.MapSpec) []MapSlot {
 		bytes := uint64(s.MaxEntries) * uint64(s.ValueSize)
 		store := bytes
 		switch m.Type {
-		case MapTarget:
+		case MapDevMap, MapTarget:
 			store += uint64(s.MaxEntries)
 		case MapProgArray:
 			bytes, store = 0, 8*uint64(s.MaxEntries)

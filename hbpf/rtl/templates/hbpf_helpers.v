@@ -16,7 +16,9 @@
 // returns r1 and ends the program when r1 is 0.
 //
 // Map helpers work on ARRAY and PERCPU_ARRAY maps; bpf_redirect_map on
-// DEVMAP, CPUMAP and XSKMAP (values, then a presence byte per entry);
+// DEVMAP, CPUMAP and XSKMAP (values, then a presence byte per entry; flags as
+// __bpf_xdp_redirect_map: the fallback action, and for devmaps
+// BPF_F_BROADCAST and BPF_F_EXCLUDE_INGRESS, anything else aborts);
 // bpf_tail_call on PROG_ARRAY (per entry {program, present} in 8 bytes that
 // programs cannot address). A tail call switches program at its last step.
 //
@@ -105,7 +107,7 @@ module hbpf_helpers #(
   localparam [3:0]  CAUSE_ARG     = 4'd8;
   localparam [3:0]  CAUSE_TAIL    = 4'd9;
   localparam [7:0]  MAX_TAILS     = 8'd«.MaxTailCalls»;
-  localparam [2:0]  T_ARRAY = 3'd1, T_PCPU_ARRAY = 3'd2, T_TARGET = 3'd3, T_PROG_ARRAY = 3'd4;
+  localparam [2:0]  T_ARRAY = 3'd1, T_PCPU_ARRAY = 3'd2, T_DEVMAP = 3'd3, T_PROG_ARRAY = 3'd4, T_TARGET = 3'd5;
 
   // Helper ids.
 «- range .Helpers»
@@ -260,7 +262,7 @@ module hbpf_helpers #(
       end
     end else if (is_rmap) begin
       n = 32'd4;
-      if (!hmap || htype != T_TARGET) begin
+      if (!hmap || (htype != T_DEVMAP && htype != T_TARGET)) begin
         trap  = 1'b1;
         cause = CAUSE_ARG;
       end
@@ -347,6 +349,9 @@ module hbpf_helpers #(
   wire [DMEM_AW-1:0] rval_at  = hbase + koff[DMEM_AW-1:0];
   wire [DMEM_AW-1:0] rpres_at = hbase + hbytes + kidx[DMEM_AW-1:0];
   wire        rfound  = kin & (rdata_i[7:0] != 8'd0);
+  wire [63:0] rallow  = (htype == T_DEVMAP) ? 64'd27 : 64'd3;  // action, broadcast, exclude ingress
+  wire        rabort  = (a3 & ~rallow) != 64'd0;
+  wire        rredir  = ~rabort & (rfound_q | a3[3]);
 
   // bpf_tail_call: the entry {program, present} read in step 0.
   wire [31:0] tidx    = a3[31:0];
@@ -386,7 +391,7 @@ module hbpf_helpers #(
         «.Hc.ktime», «.Hc.ktimeboot»: ret = ktime_q;
         «.Hc.prandom»:    ret = {32'd0, x3};
         «.Hc.redirect»:   ret = (a2 == 64'd0) ? 64'd4 : 64'd0;
-        «.Hc.redirectmap»: ret = rfound_q ? 64'd4 : {62'd0, a3[1:0]};
+        «.Hc.redirectmap»: ret = rabort ? 64'd0 : (rredir ? 64'd4 : {62'd0, a3[1:0]});
         «.Hc.tailcall»:   ret = r0_i;
         «.Hc.csum»:       ret = {48'd0, csum16};
         «.Hc.head»:       ret = h_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
@@ -592,11 +597,11 @@ module hbpf_helpers #(
           redir_ifindex_o <= (a2 == 64'd0) ? a1[31:0] : 32'd0;
           redir_flags_o   <= 64'd0;
         end
-        if (!conf_mode_i && is_rmap && rfound_q) begin
+        if (!conf_mode_i && is_rmap && rredir) begin
           redir_o         <= 2'd2;
           redir_map_o     <= hidx6;
           redir_key_o     <= a2[31:0];
-          redir_ifindex_o <= rtarget_q;
+          redir_ifindex_o <= rfound_q ? rtarget_q : 32'd0;
           redir_flags_o   <= a3;
         end
         if (!conf_mode_i && is_tcall && tfound_q) tails_q <= tails_q + 8'd1;

@@ -30,7 +30,9 @@
 // returns r1 and ends the program when r1 is 0.
 //
 // Map helpers work on ARRAY and PERCPU_ARRAY maps; bpf_redirect_map on
-// DEVMAP, CPUMAP and XSKMAP (values, then a presence byte per entry);
+// DEVMAP, CPUMAP and XSKMAP (values, then a presence byte per entry; flags as
+// __bpf_xdp_redirect_map: the fallback action, and for devmaps
+// BPF_F_BROADCAST and BPF_F_EXCLUDE_INGRESS, anything else aborts);
 // bpf_tail_call on PROG_ARRAY (per entry {program, present} in 8 bytes that
 // programs cannot address). A tail call switches program at its last step.
 //
@@ -119,7 +121,7 @@ module hbpf_helpers #(
   localparam [3:0]  CAUSE_ARG     = 4'd8;
   localparam [3:0]  CAUSE_TAIL    = 4'd9;
   localparam [7:0]  MAX_TAILS     = 8'd33;
-  localparam [2:0]  T_ARRAY = 3'd1, T_PCPU_ARRAY = 3'd2, T_TARGET = 3'd3, T_PROG_ARRAY = 3'd4;
+  localparam [2:0]  T_ARRAY = 3'd1, T_PCPU_ARRAY = 3'd2, T_DEVMAP = 3'd3, T_PROG_ARRAY = 3'd4, T_TARGET = 3'd5;
 
   // Helper ids.
   localparam [31:0] H_MAP_LOOKUP_ELEM = 32'd1;
@@ -288,7 +290,7 @@ module hbpf_helpers #(
       end
     end else if (is_rmap) begin
       n = 32'd4;
-      if (!hmap || htype != T_TARGET) begin
+      if (!hmap || (htype != T_DEVMAP && htype != T_TARGET)) begin
         trap  = 1'b1;
         cause = CAUSE_ARG;
       end
@@ -390,6 +392,9 @@ module hbpf_helpers #(
   wire [DMEM_AW-1:0] rval_at  = hbase + koff[DMEM_AW-1:0];
   wire [DMEM_AW-1:0] rpres_at = hbase + hbytes + kidx[DMEM_AW-1:0];
   wire        rfound  = kin & (rdata_i[7:0] != 8'd0);
+  wire [63:0] rallow  = (htype == T_DEVMAP) ? 64'd27 : 64'd3;  // action, broadcast, exclude ingress
+  wire        rabort  = (a3 & ~rallow) != 64'd0;
+  wire        rredir  = ~rabort & (rfound_q | a3[3]);
 
   // bpf_tail_call: the entry {program, present} read in step 0.
   wire [31:0] tidx    = a3[31:0];
@@ -429,7 +434,7 @@ module hbpf_helpers #(
         H_KTIME_GET_NS, H_KTIME_GET_BOOT_NS: ret = ktime_q;
         H_GET_PRANDOM_U32:    ret = {32'd0, x3};
         H_REDIRECT:   ret = (a2 == 64'd0) ? 64'd4 : 64'd0;
-        H_REDIRECT_MAP: ret = rfound_q ? 64'd4 : {62'd0, a3[1:0]};
+        H_REDIRECT_MAP: ret = rabort ? 64'd0 : (rredir ? 64'd4 : {62'd0, a3[1:0]});
         H_TAIL_CALL:   ret = r0_i;
         H_CSUM_DIFF:       ret = {48'd0, csum16};
         H_XDP_ADJUST_HEAD:       ret = h_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
@@ -635,11 +640,11 @@ module hbpf_helpers #(
           redir_ifindex_o <= (a2 == 64'd0) ? a1[31:0] : 32'd0;
           redir_flags_o   <= 64'd0;
         end
-        if (!conf_mode_i && is_rmap && rfound_q) begin
+        if (!conf_mode_i && is_rmap && rredir) begin
           redir_o         <= 2'd2;
           redir_map_o     <= hidx6;
           redir_key_o     <= a2[31:0];
-          redir_ifindex_o <= rtarget_q;
+          redir_ifindex_o <= rfound_q ? rtarget_q : 32'd0;
           redir_flags_o   <= a3;
         end
         if (!conf_mode_i && is_tcall && tfound_q) tails_q <= tails_q + 8'd1;
