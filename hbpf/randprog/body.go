@@ -302,6 +302,25 @@ func (g *gen) alu(f *frame, st state) state {
 	if alu32 {
 		width = 32
 	}
+	if (op == isa.OpSDiv || op == isa.OpSMod) && g.chance(0.15) {
+		// The overflow corner: INT_MIN / -1 (the kernel rewrites it; the
+		// quotient is INT_MIN, the remainder 0).
+		if alu32 {
+			g.def(st, dst, aluK(isa.OpMov, true, dst, -1<<31))
+		} else {
+			g.def(st, dst, lddw(dst, -1<<63))
+		}
+		st.init = st.init.with(dst)
+		if others := wr.without(dst); others != 0 && g.chance(0.5) {
+			src := g.pick(others)
+			g.def(st, src, movK(src, -1))
+			st.init = st.init.with(src)
+			g.data(aluX(op, alu32, dst, src))
+		} else {
+			g.data(aluK(op, alu32, dst, -1))
+		}
+		return st
+	}
 	switch {
 	case op == isa.OpNeg:
 		g.def(st, dst, aluK(op, alu32, dst, 0))

@@ -46,8 +46,9 @@
 //     sdiv, mod, smod, or, and, xor, lsh, rsh, arsh, neg, mov, movsx (8, 16
 //     and 32 bits); division and modulo by a register may divide by zero
 //     (the kernel defines the result: 0 for div, the dividend for mod), by
-//     an immediate never (the verifier refuses it); register shift counts are
-//     not masked (the core and the kernel use the low 5 or 6 bits).
+//     an immediate never (the verifier refuses it); sdiv and smod meet
+//     INT_MIN / -1 on purpose; register shift counts are not masked (the core
+//     and the kernel use the low 5 or 6 bits).
 //   - le16/32/64, be16/32/64 and bswap16/32/64.
 //   - lddw with 64-bit constants, with a map (PseudoMapFD) and with a direct
 //     map value address and offset (PseudoMapValue, a one-entry ARRAY

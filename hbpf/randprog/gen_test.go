@@ -236,3 +236,55 @@ func TestWorkarounds(t *testing.T) {
 		}
 	}
 }
+
+// TestCornerCases: the programs, run on their packets, reach the ALU corners
+// where implementations differ most: division and modulo by a zero register,
+// INT_MIN / -1 and shifts by at least the width.
+func TestCornerCases(t *testing.T) {
+	counts := map[string]int{}
+	for seed := int64(0); seed < 300; seed++ {
+		p, specs, err := Generate(seed, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m *sim.Machine
+		var before [isa.NumRegs]uint64 // registers before the instruction traced
+		trace := func(r *sim.Record) {
+			in := p.At(r.PC)
+			if in != nil && in.Op.IsALU() {
+				src, dst := before[in.Src], before[in.Dst]
+				if !in.RegSrc {
+					src = uint64(in.Imm)
+				}
+				if in.ALU32 {
+					src, dst = uint64(uint32(src)), uint64(uint32(dst))
+				}
+				switch {
+				case in.RegSrc && src == 0 && (in.Op == isa.OpDiv || in.Op == isa.OpMod || in.Op == isa.OpSDiv || in.Op == isa.OpSMod):
+					counts["division by a zero register"]++
+				case (in.Op == isa.OpSDiv || in.Op == isa.OpSMod) && !in.ALU32 && dst == 1<<63 && src == ^uint64(0):
+					counts["INT64_MIN / -1"]++
+				case (in.Op == isa.OpSDiv || in.Op == isa.OpSMod) && in.ALU32 && dst == 1<<31 && src == 0xffffffff:
+					counts["INT32_MIN / -1"]++
+				case in.RegSrc && (in.Op == isa.OpLsh || in.Op == isa.OpRsh || in.Op == isa.OpArsh) && (src >= 64 || in.ALU32 && src >= 32):
+					counts["shift by at least the width"]++
+				}
+			}
+			before = m.Regs()
+		}
+		m, err = sim.New([]*isa.Program{p}, specs, sim.Config{Trace: trace})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pkt := range Packets(seed, 4) {
+			before = [isa.NumRegs]uint64{}
+			m.RunXDP(0, pkt.Data)
+		}
+	}
+	for _, c := range []string{"division by a zero register", "INT64_MIN / -1", "INT32_MIN / -1", "shift by at least the width"} {
+		if counts[c] == 0 {
+			t.Errorf("no %s in 300 programs", c)
+		}
+	}
+	t.Logf("%v", counts)
+}
