@@ -221,6 +221,9 @@ func diffProgram(c *cli.Context, cfg sim.Config) error {
 	passed := d.Compared - failed
 	summary := fmt.Sprintf("%s: %d packets compared, %d skipped (longer than %d bytes), actions %v",
 		d.Obj.Programs[d.Prog].Name, d.Compared, d.Skipped, xdp.KernelLinearMax, d.Actions)
+	for _, m := range xdp.NotCompared(f.Object.Maps) {
+		summary += "\nmap not compared: " + m
+	}
 	line := fmt.Sprintf("%d passed, %d failed", passed, failed)
 	if c.Bool("json") {
 		doc := struct {

@@ -316,13 +316,26 @@ func (d *Differ) Maps() (simMaps, kernelMaps maps.Contents, err error) {
 // Comparable reports whether a map's contents can be compared between the
 // simulator and the kernel: not for prog arrays and maps of maps, whose
 // kernel values are program and map ids (the simulator's are indices in the
-// object), nor for ring buffers, which the kernel cannot iterate.
+// object). Ring buffers are not dumped either; their records are compared
+// per packet instead.
 func Comparable(s *isa.MapSpec) bool {
 	switch s.Type {
 	case ebpf.ProgramArray, ebpf.ArrayOfMaps, ebpf.HashOfMaps, ebpf.RingBuf:
 		return false
 	}
 	return true
+}
+
+// NotCompared lists the maps of specs whose contents are not compared, each
+// with the reason.
+func NotCompared(specs []*isa.MapSpec) []string {
+	var out []string
+	for _, s := range specs {
+		if !Comparable(s) && s.Type != ebpf.RingBuf {
+			out = append(out, fmt.Sprintf("%s (%s: its values are kernel ids, the simulator's object indices)", s.Name, s.Type))
+		}
+	}
+	return out
 }
 
 // ApplyMasks returns a copy of c with the masked value bytes zeroed.

@@ -74,6 +74,9 @@ func TestTestdataDifferential(t *testing.T) {
 			}
 			name := base + "/" + p.Name
 			t.Run(name, func(t *testing.T) {
+				for _, m := range xdp.NotCompared(obj.Maps) {
+					t.Logf("map not compared: %s", m)
+				}
 				if why, ok := testdataUnsupported[name]; ok {
 					d, err := xdp.NewDiffer(obj, p.Name, sim.Config{})
 					if err == nil {
