@@ -93,11 +93,31 @@ func Load(s *Session, cfg rtl.Config, progs []*isa.Program, prog int, specs []*i
 			if img := storage(m, mps[i]); len(img) > 0 {
 				s.MemBytes(int(m.Base), img)
 			}
+			if m.Type == rtl.MapHash {
+				loadKeys(s, cfg.Defaults(), i, m, mps[i])
+			}
 		}
 	}
 	// Give a hung core twice the budget before the harness gives up.
 	s.Limit(2*sc.MaxCycles + 1024)
 	return h, nil
+}
+
+// loadKeys loads a hash map's keys into its key store: each key at its slot,
+// as the simulator's table placed it (a fresh map has slots 0..n-1).
+func loadKeys(s *Session, cfg rtl.Config, i int, m rtl.MapSlot, mp maps.Map) {
+	words := cfg.HashKey / 8
+	at := rtl.CfgHash0 + m.KeyStore<<10
+	kvs := mp.Entries()
+	for _, kv := range kvs {
+		slot := mp.Peek(kv.Key)
+		key := make([]byte, 8*words)
+		copy(key, kv.Key)
+		for w, v := range Words(key) {
+			s.Cfg(at+slot*words+w, v)
+		}
+	}
+	s.Cfg(at+cfg.HashEntries*words, 1<<31|uint64(i)<<16|uint64(len(kvs)))
 }
 
 // storage returns the data-memory image of a map in the hardware's layout.

@@ -18,7 +18,7 @@ var randomN = flag.Int("random", 1000, "random programs for TestRandomPrograms")
 // randomOptions picks, by seed, one of the map types the hardware has and
 // leaves out what it does not have.
 func randomOptions(seed int64) randprog.Options {
-	types := []ebpf.MapType{ebpf.Array, ebpf.PerCPUArray}
+	types := []ebpf.MapType{ebpf.Array, ebpf.Hash, ebpf.PerCPUArray, ebpf.PerCPUHash}
 	return randprog.Options{MapType: types[seed%int64(len(types))], Disable: randprog.FeatRingbuf}
 }
 

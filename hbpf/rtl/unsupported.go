@@ -65,12 +65,12 @@ func (c Config) UnsupportedObject(progs []*isa.Program, which int, maps []*isa.M
 			}
 			if fn == asm.FnMapLookupElem || fn == asm.FnMapUpdateElem || fn == asm.FnMapDeleteElem {
 				if m, ok := mapInR1(prog, i, targets); ok {
-					if m < len(layout) && layout[m].Problem == "" && layout[m].Type != MapArray && layout[m].Type != MapPerCPUArray {
-						add("%s at slot %d on map %d %q: the hardware's map helpers take ARRAY maps, not %s", timing.HelperName(fn), in.Slot, m, layout[m].Name, layout[m].TypeName)
+					if m < len(layout) && layout[m].Problem == "" && !mapHelperType(layout[m].Type) {
+						add("%s at slot %d on map %d %q: the hardware's map helpers take ARRAY and HASH maps, not %s", timing.HelperName(fn), in.Slot, m, layout[m].Name, layout[m].TypeName)
 					}
 				} else {
 					for m, l := range layout {
-						if l.Problem == "" && l.Type != MapArray && l.Type != MapPerCPUArray {
+						if l.Problem == "" && !mapHelperType(l.Type) {
 							add("%s at slot %d: its map is not known before the call, and map %d %q is a %s, which the hardware's map helpers do not take", timing.HelperName(fn), in.Slot, m, l.Name, l.TypeName)
 							break
 						}
@@ -124,6 +124,9 @@ func (c Config) UnsupportedObject(progs []*isa.Program, which int, maps []*isa.M
 	}
 	return out
 }
+
+// mapHelperType reports whether the hardware's map helpers take maps of type t.
+func mapHelperType(t int) bool { return t == MapArray || t == MapPerCPUArray || t == MapHash }
 
 // jumpTargets returns the slots that jumps and calls lead to.
 func jumpTargets(p *isa.Program) map[int]bool {
@@ -205,8 +208,9 @@ const (
 	CfgRxQueue   = 9
 	CfgProgIndex = 11
 	CfgSeed      = 12
-	CfgProg0     = 128 // program p: CfgProg0 + p = {length << 16 | first slot}
-	CfgMap0      = 256 // map i's descriptor: CfgMap0 + 4*i + 0..3
+	CfgProg0     = 128    // program p: CfgProg0 + p = {length << 16 | first slot}
+	CfgMap0      = 256    // map i's descriptor: CfgMap0 + 4*i + 0..3
+	CfgHash0     = 0x1000 // key store s: CfgHash0 + s<<10 + slot*words + word; control at entries*words
 )
 
 // Words returns the four configuration words of the map's descriptor.

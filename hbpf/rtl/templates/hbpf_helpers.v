@@ -15,7 +15,8 @@
 // In conformance mode (bpf_conformance) only helper 5 exists, "unwind": it
 // returns r1 and ends the program when r1 is 0.
 //
-// Map helpers work on ARRAY and PERCPU_ARRAY maps; bpf_redirect_map on
+// Map helpers work on ARRAY and PERCPU_ARRAY maps, and on HASH and
+// PERCPU_HASH maps through NUM_HASH key stores (hbpf_hash); bpf_redirect_map on
 // DEVMAP, CPUMAP and XSKMAP (values, then a presence byte per entry; flags as
 // __bpf_xdp_redirect_map: the fallback action, and for devmaps
 // BPF_F_BROADCAST and BPF_F_EXCLUDE_INGRESS, anything else aborts);
@@ -41,7 +42,11 @@ module hbpf_helpers #(
   parameter integer MAP_IW      = «.MapIW»,
   parameter integer RECIP_W     = «.RecipW»,
   parameter integer NUM_PROGS   = «.NumProgs»,  // programs a tail call may reach
-  parameter integer PROG_IW     = «.ProgIW»    // log2(NUM_PROGS), at least 1
+  parameter integer PROG_IW     = «.ProgIW»,   // log2(NUM_PROGS), at least 1
+  parameter integer NUM_HASH    = «.NumHash»,  // hash maps (key stores)
+  parameter integer HASH_ENTRIES = «.HashEntries», // keys per hash map
+  parameter integer HASH_SLOT_W = «.HashSlotW»,  // log2(HASH_ENTRIES)
+  parameter integer HASH_WORDS  = «.HashKeyWords»   // key bytes / 8
 ) (
   input  wire                        clk_i,
   input  wire                        rst_ni,
@@ -61,6 +66,9 @@ module hbpf_helpers #(
   input  wire [63:0]                 clock_i,     // cycles of the previous runs
   input  wire [31:0]                 seed_i,      // bpf_get_prandom_u32 state, set by the host
   input  wire                        seed_we_i,
+  input  wire                        hash_we_i,   // host writes to the key stores
+  input  wire [15:0]                 hash_addr_i, // store << 10 | word
+  input  wire [63:0]                 hash_wdata_i,
   // xdp_md context
   input  wire [31:0]                 meta_i,
   input  wire [31:0]                 data_i,
@@ -107,7 +115,15 @@ module hbpf_helpers #(
   localparam [3:0]  CAUSE_ARG     = 4'd8;
   localparam [3:0]  CAUSE_TAIL    = 4'd9;
   localparam [7:0]  MAX_TAILS     = 8'd«.MaxTailCalls»;
-  localparam [2:0]  T_ARRAY = 3'd1, T_PCPU_ARRAY = 3'd2, T_DEVMAP = 3'd3, T_PROG_ARRAY = 3'd4, T_TARGET = 3'd5;
+  localparam [2:0]  T_ARRAY = 3'd1, T_PCPU_ARRAY = 3'd2, T_DEVMAP = 3'd3, T_PROG_ARRAY = 3'd4, T_TARGET = 3'd5,
+                    T_HASH = 3'd6;
+
+  // Byte mask of the low n bytes (n = 0 means 8).
+  function [63:0] bytemask(input [3:0] nb);
+    begin
+      bytemask = (nb == 4'd0 || nb >= 4'd8) ? {64{1'b1}} : ((64'd1 << {nb, 3'b000}) - 64'd1);
+    end
+  endfunction
 
   // Helper ids.
 «- range .Helpers»
@@ -131,6 +147,7 @@ module hbpf_helpers #(
   wire [2:0]         htype  = map_type_i[hidx*3 +: 3];
   wire               hmap   = (handle[63:32] == 32'd4) && (hidx32 < NUM_MAPS);
   wire               harray = hmap && (htype == T_ARRAY || htype == T_PCPU_ARRAY);
+  wire               hhash  = hmap && (htype == T_HASH);
   wire [DMEM_AW-1:0] hbytes = map_bytes_i[hidx*32 +: DMEM_AW];  // map sizes fit the data memory
   wire [15:0]        hks    = map_ksize_i[hidx*16 +: 16];
   wire [15:0]        hvs    = map_vsize_i[hidx*16 +: 16];
@@ -242,7 +259,7 @@ module hbpf_helpers #(
       end
     end else if (is_map) begin
       n = {16'd0, hks};
-      if (!harray || !ca_ok || (is_update && !cb_ok)) begin
+      if (!(harray || (hhash && hstore_ok)) || !ca_ok || (is_update && !cb_ok)) begin
         trap  = 1'b1;
         cause = CAUSE_ARG;
       end
@@ -320,10 +337,73 @@ module hbpf_helpers #(
   wire [63:0] ns = (clock_i + cycle_i + {32'd0, C_CALL}) * NS;
   reg  [63:0] ktime_q;
 
-  // Map lookups and updates: the key's index, read in step 0; for
-  // bpf_redirect_map the key in r2.
-  wire [31:0] kidx    = is_rmap ? a2[31:0] : rdata_i[31:0];
-  wire        kin     = (kidx < hmax);
+  // Map keys: read in step 0 (and 1 for keys over 8 bytes), complete in
+  // step kstep. An array's key is its index; a hash map's key goes to its
+  // key store, which gives the slot.
+  wire        key2    = (hks > 16'd8);
+  wire [15:0] kstep   = key2 ? 16'd2 : 16'd1;
+  wire [3:0]  khi_n   = hks[3:0] - 4'd8;  // bytes above the first 8 (keys of 9 to 16 bytes)
+  wire [63:0] kmask0  = key2 ? {64{1'b1}} : bytemask(hks[3:0]);
+  wire [63:0] kmask1  = key2 ? bytemask(khi_n) : 64'd0;
+  reg  [63:0] klo_q;
+  wire [127:0] key_now = key2 ? {rdata_i & kmask1, klo_q} : {64'd0, rdata_i & kmask0};
+  reg  [127:0] key_q;
+  wire        at_key  = active_i & (step_i == kstep);
+  wire [HASH_WORDS*64-1:0] probe = at_key ? key_now[HASH_WORDS*64-1:0] : key_q[HASH_WORDS*64-1:0];
+
+  // The key stores; the one whose map the handle names answers.
+  wire [NUM_HASH-1:0] hs_used, hs_hit, hs_full, hs_sel;
+  wire [NUM_HASH*6-1:0] hs_map;
+  wire [NUM_HASH*HASH_SLOT_W-1:0] hs_slot, hs_alloc;
+  reg  hcommit_ins, hcommit_rem;
+  reg  [HASH_SLOT_W-1:0] hslot_q;
+  genvar hs;
+  generate
+    for (hs = 0; hs < NUM_HASH; hs = hs + 1) begin : g_hash
+      hbpf_hash #(.ENTRIES(HASH_ENTRIES), .SLOT_W(HASH_SLOT_W), .KEY_WORDS(HASH_WORDS)) u_hash (
+        .clk_i(clk_i), .rst_ni(rst_ni),
+        .used_o(hs_used[hs]), .map_o(hs_map[hs*6 +: 6]), .max_i(hmax[HASH_SLOT_W:0]),
+        .key_i(probe), .hit_o(hs_hit[hs]), .slot_o(hs_slot[hs*HASH_SLOT_W +: HASH_SLOT_W]),
+        .alloc_o(hs_alloc[hs*HASH_SLOT_W +: HASH_SLOT_W]), .full_o(hs_full[hs]),
+        .insert_i(hs_sel[hs] & hcommit_ins), .remove_i(hs_sel[hs] & hcommit_rem), .rslot_i(hslot_q),
+        .host_we_i(hash_we_i & (hash_addr_i[15:10] == hs)), .host_addr_i({6'd0, hash_addr_i[9:0]}),
+        .host_wdata_i(hash_wdata_i)
+      );
+      assign hs_sel[hs] = hs_used[hs] & (hs_map[hs*6 +: 6] == hidx6);
+    end
+  endgenerate
+  reg                   h_hit, h_full;
+  reg [HASH_SLOT_W-1:0] h_slot, h_alloc;
+  integer q;
+  always @* begin
+    h_hit = 1'b0; h_full = 1'b0; h_slot = {HASH_SLOT_W{1'b0}}; h_alloc = {HASH_SLOT_W{1'b0}};
+    for (q = 0; q < NUM_HASH; q = q + 1) begin
+      if (hs_sel[q]) begin
+        h_hit   = hs_hit[q];
+        h_full  = hs_full[q];
+        h_slot  = hs_slot[q*HASH_SLOT_W +: HASH_SLOT_W];
+        h_alloc = hs_alloc[q*HASH_SLOT_W +: HASH_SLOT_W];
+      end
+    end
+  end
+  wire hstore_ok = |hs_sel;
+
+  // bpf_map_update_elem on a hash map, as htab_map_update_elem.
+  reg  [63:0] hupdate;
+  always @* begin
+    if (hro)                          hupdate = 64'hffff_ffff_ffff_fff3;  // -EACCES
+    else if (a4 > 64'd2)              hupdate = 64'hffff_ffff_ffff_ffea;  // -EINVAL
+    else if (h_hit && a4 == 64'd1)    hupdate = 64'hffff_ffff_ffff_ffef;  // -EEXIST
+    else if (!h_hit && a4 == 64'd2)   hupdate = 64'hffff_ffff_ffff_fffe;  // -ENOENT
+    else if (!h_hit && h_full)        hupdate = 64'hffff_ffff_ffff_fff9;  // -E2BIG
+    else                              hupdate = 64'd0;
+  end
+  wire [63:0] hdelete = hro ? 64'hffff_ffff_ffff_fff3 : (h_hit ? 64'd0 : 64'hffff_ffff_ffff_fffe);
+
+  // The slot: an array's index, a hash map's slot, bpf_redirect_map's key.
+  wire [31:0] kidx    = is_rmap ? a2[31:0] :
+                        hhash ? {{(32-HASH_SLOT_W){1'b0}}, h_hit ? h_slot : h_alloc} : rdata_i[31:0];
+  wire        kin     = hhash ? h_hit : (kidx < hmax);
   wire [31:0] koff    = kidx * {16'd0, hvs};
   wire [DMEM_AW-1:0] kphys = hbase + koff[DMEM_AW-1:0];
   wire [63:0] lookup  = kin ? {32'd16 + hidx32, koff} : 64'd0;
@@ -333,7 +413,8 @@ module hbpf_helpers #(
   wire [63:0] flags   = a4;
   reg  [63:0] update;
   always @* begin
-    if (hro)                          update = 64'hffff_ffff_ffff_fff3;  // -EACCES
+    if (hhash)                        update = hupdate;
+    else if (hro)                     update = 64'hffff_ffff_ffff_fff3;  // -EACCES
     else if ((flags & ~64'd4) > 64'd2) update = 64'hffff_ffff_ffff_ffea;  // -EINVAL
     else if (!kin)                    update = 64'hffff_ffff_ffff_fff9;  // -E2BIG
     else if (flags[0])                update = 64'hffff_ffff_ffff_ffef;  // -EEXIST
@@ -387,7 +468,7 @@ module hbpf_helpers #(
       case (id_i)
         «.Hc.lookup»:     ret = kret_q;
         «.Hc.update»:     ret = kret_q;
-        «.Hc.delete»:     ret = hro ? 64'hffff_ffff_ffff_fff3 : 64'hffff_ffff_ffff_ffea;
+        «.Hc.delete»:     ret = hhash ? kret_q : (hro ? 64'hffff_ffff_ffff_fff3 : 64'hffff_ffff_ffff_ffea);
         «.Hc.ktime», «.Hc.ktimeboot»: ret = ktime_q;
         «.Hc.prandom»:    ret = {32'd0, x3};
         «.Hc.redirect»:   ret = (a2 == 64'd0) ? 64'd4 : 64'd0;
@@ -431,7 +512,8 @@ module hbpf_helpers #(
   wire [DMEM_AW-1:0] end_phys  = PKT_BASE[DMEM_AW-1:0] + end_i[DMEM_AW-1:0];
 
   // The chunk read this cycle.
-  wire        rd_more = (mode_q == E_COPY || mode_q == E_SUM) && (rem_q != 16'd0);
+  reg  [15:0] estart_q;  // the engine reads from this step on
+  wire        rd_more = (mode_q == E_COPY || mode_q == E_SUM) && (rem_q != 16'd0) && (step_i >= estart_q);
   wire [15:0] c_off   = back_q ? ((rem_q > 16'd8) ? rem_q - 16'd8 : 16'd0) : (len_q - rem_q);
   wire [15:0] c_n     = back_q ? (rem_q - c_off) : ((rem_q > 16'd8) ? 16'd8 : rem_q);
   wire [7:0]  c_be    = (c_n >= 16'd8) ? 8'hff : ((8'd1 << c_n[2:0]) - 8'd1);
@@ -460,6 +542,10 @@ module hbpf_helpers #(
       len_q     <= 16'd0;
       rem_q     <= 16'd0;
       rem2_q    <= 16'd0;
+      estart_q  <= 16'd1;
+      klo_q     <= 64'd0;
+      key_q     <= 128'd0;
+      hslot_q   <= {HASH_SLOT_W{1'b0}};
       back_q    <= 1'b0;
       toph_q    <= 1'b0;
       wv_q      <= 1'b0;
@@ -526,10 +612,13 @@ module hbpf_helpers #(
         tfound_q <= tfound_now;
         tprog_q  <= tprog[PROG_IW-1:0];
       end
-      if (active_i && step_i == 16'd1 && is_map && !conf_mode_i) begin
-        kret_q    <= is_lookup ? lookup : update;
+      if (active_i && step_i == 16'd1) klo_q <= rdata_i & kmask0;
+      if (at_key && is_map && !conf_mode_i) begin
+        kret_q    <= is_lookup ? lookup : (is_update ? update : hdelete);
         copy_ok_q <= (update == 64'd0);
         dst_q     <= kphys;
+        key_q     <= key_now;
+        hslot_q   <= h_slot;
       end
 
       if (active_i && first_i && !trap && !conf_mode_i) begin
@@ -541,11 +630,13 @@ module hbpf_helpers #(
         toph_q  <= 1'b0;
         rem2_q  <= 16'd0;
         copy_ok_q <= 1'b1;
+        estart_q <= 16'd1;
         if (is_update) begin
           mode_q <= E_COPY;
           src_q  <= cb_phys;
           len_q  <= hvs;
           rem_q  <= hvs;
+          estart_q <= kstep;
         end
         if (is_csum) begin
           mode_q  <= E_SUM;
@@ -609,13 +700,19 @@ module hbpf_helpers #(
     end
   end
 
+  // The key store commits in the call's last step.
+  always @* begin
+    hcommit_ins = retire_i & hhash & is_update & (update == 64'd0) & ~h_hit;
+    hcommit_rem = retire_i & hhash & is_delete & h_hit & ~hro;
+  end
+
   // Memory ports: the map key (or a redirect or tail-call entry) is read in
-  // step 0, a presence byte in step 1, chunks from step 1 on.
-  wire key_rd  = active_i & first_i & is_map & ~conf_mode_i;
+  // step 0 (and 1), a presence byte in step 1, chunks from step 1 (or 2) on.
+  wire key_rd  = active_i & (first_i | (step_i == 16'd1 & key2)) & is_map & ~conf_mode_i;
   wire rmap_rd = active_i & is_rmap & ~conf_mode_i & (first_i | (step_i == 16'd1));
   wire tent_rd = active_i & first_i & is_tcall & ~conf_mode_i;
   assign re_o    = key_rd | rmap_rd | tent_rd | rd_more;
-  assign raddr_o = key_rd ? ca_phys :
+  assign raddr_o = key_rd ? (first_i ? ca_phys : ca_phys + EIGHT) :
                    tent_rd ? tent_at :
                    rmap_rd ? (first_i ? rval_at : rpres_at) :
                    (src_q + c_off[DMEM_AW-1:0]);

@@ -30,7 +30,11 @@ module hbpf_core #(
   parameter integer MAX_DEPTH   = 8,  // call frames, the program's own included
   parameter integer FRAME_DW    = 3,
   parameter integer NUM_PROGS   = 8,  // programs in the program memory (tail calls)
-  parameter integer PROG_IW     = 3
+  parameter integer PROG_IW     = 3,
+  parameter integer NUM_HASH    = 2,  // hash maps (key stores)
+  parameter integer HASH_ENTRIES = 16,
+  parameter integer HASH_SLOT_W = 4,
+  parameter integer HASH_WORDS  = 2
 ) (
   input  wire                        clk_i,
   input  wire                        rst_ni,
@@ -54,6 +58,9 @@ module hbpf_core #(
   input  wire [31:0]                 rxq_i,
   input  wire [31:0]                 seed_i,
   input  wire                        seed_we_i,
+  input  wire                        hash_we_i,
+  input  wire [15:0]                 hash_addr_i,
+  input  wire [63:0]                 hash_wdata_i,
   // maps
   input  wire [NUM_MAPS*3-1:0]       map_type_i,
   input  wire [NUM_MAPS*16-1:0]      map_ksize_i,
@@ -263,13 +270,15 @@ module hbpf_core #(
 
   hbpf_helpers #(
     .DMEM_AW(DMEM_AW), .PKT_BASE(PKT_BASE), .STACK_BASE(STACK_BASE), .STACK_BYTES(STACK_BYTES),
-    .NUM_MAPS(NUM_MAPS), .MAP_IW(MAP_IW), .RECIP_W(RECIP_W), .NUM_PROGS(NUM_PROGS), .PROG_IW(PROG_IW)
+    .NUM_MAPS(NUM_MAPS), .MAP_IW(MAP_IW), .RECIP_W(RECIP_W), .NUM_PROGS(NUM_PROGS), .PROG_IW(PROG_IW),
+    .NUM_HASH(NUM_HASH), .HASH_ENTRIES(HASH_ENTRIES), .HASH_SLOT_W(HASH_SLOT_W), .HASH_WORDS(HASH_WORDS)
   ) u_helpers (
     .clk_i(clk_i), .rst_ni(rst_ni), .start_i(start), .init_end_i(ctx_end_i),
     .active_i(h_active), .first_i(first), .retire_i(h_active & retire & ~trap_any),
     .step_i(step_q), .id_i(h_id), .conf_mode_i(conf_mode_i), .args_i(args[287:0]),
     .r0_i(r0), .depth0_i(depth0), .prog_ok_i(prog_ok),
     .cycle_i(cycle_q), .clock_i(clock_q), .seed_i(seed_i), .seed_we_i(seed_we_i),
+    .hash_we_i(hash_we_i), .hash_addr_i(hash_addr_i), .hash_wdata_i(hash_wdata_i),
     .meta_i(meta_q), .data_i(data_q), .end_i(end_q), .hard_end_i(hard_end_i),
     .map_type_i(map_type_i), .map_ksize_i(map_ksize_i), .map_max_i(map_max_i),
     .map_bytes_i(map_bytes_i), .map_vsize_i(map_vsize_i), .map_recip_i(map_recip_i),

@@ -17,6 +17,7 @@
 //            8 ingress_ifindex     9 rx_queue_index   11 program to start
 //           12 bpf_get_prandom_u32 state
 //          128 + p  program p: {length[31:16], first slot[15:0]}
+//       0x1000 + s<<10 + w  key store s of the hash maps (see hbpf_hash.v)
 //          256 + 4*i + k  map i: k=0 {value size[47:32], key size[31:16],
 //                 read-only[3], type[2:0] (rtl.MapArray, …)}, k=1 {bytes[63:32],
 //                 max entries[31:0]}, k=2 physical base, k=3 slot reciprocal
@@ -38,7 +39,11 @@ module hbpf_top #(
   parameter integer MAX_DEPTH   = 8,      // bpf-to-bpf call frames, the program's own included
   parameter integer FRAME_DW    = 3,       // log2(MAX_DEPTH)
   parameter integer NUM_PROGS   = 8,       // programs (tail calls), a power of two
-  parameter integer PROG_IW     = 3        // log2(NUM_PROGS), at least 1
+  parameter integer PROG_IW     = 3,       // log2(NUM_PROGS), at least 1
+  parameter integer NUM_HASH    = 2,       // hash maps (key stores)
+  parameter integer HASH_ENTRIES = 16,     // keys per hash map
+  parameter integer HASH_SLOT_W = 4,       // log2(HASH_ENTRIES)
+  parameter integer HASH_WORDS  = 2        // key bytes / 8
 ) (
   input  wire         clk_i,
   input  wire         rst_ni,
@@ -91,6 +96,7 @@ module hbpf_top #(
 
   wire cfg_we = host_we_i & (host_sel_i == 2'd2) & ~busy_o;
   wire seed_we = cfg_we & (host_addr_i == 16'd12);
+  wire hash_we = cfg_we & (host_addr_i[15:12] == 4'd1);
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -247,7 +253,8 @@ module hbpf_top #(
   hbpf_core #(
     .DMEM_AW(DMEM_AW), .PKT_BASE(PKT_BASE), .STACK_BASE(STACK_BASE),
     .STACK_BYTES(STACK_BYTES), .NUM_MAPS(NUM_MAPS), .MAP_IW(MAP_IW), .RECIP_W(RECIP_W),
-    .MAX_DEPTH(MAX_DEPTH), .FRAME_DW(FRAME_DW), .NUM_PROGS(NUM_PROGS), .PROG_IW(PROG_IW)
+    .MAX_DEPTH(MAX_DEPTH), .FRAME_DW(FRAME_DW), .NUM_PROGS(NUM_PROGS), .PROG_IW(PROG_IW),
+    .NUM_HASH(NUM_HASH), .HASH_ENTRIES(HASH_ENTRIES), .HASH_SLOT_W(HASH_SLOT_W), .HASH_WORDS(HASH_WORDS)
   ) u_core (
     .clk_i(clk_i), .rst_ni(rst_ni),
     .start_i(start_i), .busy_o(busy_o), .done_o(done_o),
@@ -255,6 +262,7 @@ module hbpf_top #(
     .prog_base_i(prog_base), .prog_len_i(prog_len), .prog_idx_i(prog_idx_q),
     .ctx_meta_i(meta_q), .ctx_data_i(data_q), .ctx_end_i(end_q), .hard_end_i(hard_end_q),
     .ingress_i(ingress_q), .rxq_i(rxq_q), .seed_i(host_wdata_i[31:0]), .seed_we_i(seed_we),
+    .hash_we_i(hash_we), .hash_addr_i({4'd0, host_addr_i[11:0]}), .hash_wdata_i(host_wdata_i),
     .map_type_i(map_type), .map_ksize_i(map_ksize), .map_max_i(map_max), .map_bytes_i(map_bytes),
     .map_vsize_i(map_vsize), .map_recip_i(map_recip), .map_base_i(map_base), .map_ro_i(map_ro),
     .rom_addr_o(rom_addr), .rom_data_i(rom_data),
