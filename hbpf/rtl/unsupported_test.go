@@ -19,7 +19,7 @@ func TestUnsupported(t *testing.T) {
 		{"xdp_count.o", nil},
 		{"xdp_reflect.o", nil},
 		{"xdp_encap.o", nil},
-		{"xdp_firewall.o", []string{"helper 6 bpf_trace_printk", `map 1 "fw_rules": Hash maps`}},
+		{"xdp_firewall.o", []string{"helper 6 bpf_trace_printk", `map 1 "fw_rules": 1024 entries`}},
 		{"xdp_calls.o", []string{"lddw with pseudo source 4", "helper 181 bpf_loop"}},
 		{"xdp_sample.o", []string{"helper 130 bpf_ringbuf_output", "ArrayOfMaps", "RingBuf"}},
 	}

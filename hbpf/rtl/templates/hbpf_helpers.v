@@ -342,14 +342,18 @@ module hbpf_helpers #(
   // key store, which gives the slot.
   wire        key2    = (hks > 16'd8);
   wire [15:0] kstep   = key2 ? 16'd2 : 16'd1;
-  wire [3:0]  khi_n   = hks[3:0] - 4'd8;  // bytes above the first 8 (keys of 9 to 16 bytes)
   wire [63:0] kmask0  = key2 ? {64{1'b1}} : bytemask(hks[3:0]);
+«- if eq .HashKeyWords 2»
+  wire [3:0]  khi_n   = hks[3:0] - 4'd8;  // bytes above the first 8 (keys of 9 to 16 bytes)
   wire [63:0] kmask1  = key2 ? bytemask(khi_n) : 64'd0;
   reg  [63:0] klo_q;
   wire [127:0] key_now = key2 ? {rdata_i & kmask1, klo_q} : {64'd0, rdata_i & kmask0};
-  reg  [127:0] key_q;
+«- else»
+  wire [63:0] key_now = rdata_i & kmask0;  // key stores of 8-byte keys
+«- end»
+  reg  [HASH_WORDS*64-1:0] key_q;
   wire        at_key  = active_i & (step_i == kstep);
-  wire [HASH_WORDS*64-1:0] probe = at_key ? key_now[HASH_WORDS*64-1:0] : key_q[HASH_WORDS*64-1:0];
+  wire [HASH_WORDS*64-1:0] probe = at_key ? key_now : key_q;
 
   // The key stores; the one whose map the handle names answers.
   wire [NUM_HASH-1:0] hs_used, hs_hit, hs_full, hs_sel;
@@ -543,8 +547,10 @@ module hbpf_helpers #(
       rem_q     <= 16'd0;
       rem2_q    <= 16'd0;
       estart_q  <= 16'd1;
+«- if eq .HashKeyWords 2»
       klo_q     <= 64'd0;
-      key_q     <= 128'd0;
+«- end»
+      key_q     <= {HASH_WORDS*64{1'b0}};
       hslot_q   <= {HASH_SLOT_W{1'b0}};
       back_q    <= 1'b0;
       toph_q    <= 1'b0;
@@ -612,7 +618,9 @@ module hbpf_helpers #(
         tfound_q <= tfound_now;
         tprog_q  <= tprog[PROG_IW-1:0];
       end
+«- if eq .HashKeyWords 2»
       if (active_i && step_i == 16'd1) klo_q <= rdata_i & kmask0;
+«- end»
       if (at_key && is_map && !conf_mode_i) begin
         kret_q    <= is_lookup ? lookup : (is_update ? update : hdelete);
         copy_ok_q <= (update == 64'd0);
