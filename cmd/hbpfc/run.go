@@ -159,6 +159,9 @@ func runAction(c *cli.Context) error {
 		}
 		defer k.Close()
 		k.Repeat = c.Int("repeat")
+		if err := k.Preload(contents); err != nil {
+			return err
+		}
 		run = k.Run
 		dumpMaps = k.Snapshot
 	} else {

@@ -264,3 +264,25 @@ func (k *Kernel) Snapshot() (maps.Contents, error) {
 	}
 	return c, nil
 }
+
+// Preload writes entries into the kernel's maps (the --maps-in contents), by
+// map name, with BPF_ANY updates.
+func (k *Kernel) Preload(c maps.Contents) error {
+	for name, kvs := range c {
+		i := -1
+		for j, s := range k.specs {
+			if s.Name == name {
+				i = j
+			}
+		}
+		if i < 0 || k.maps == nil || k.maps[i] == nil {
+			return fmt.Errorf("map %q is not in the kernel collection", name)
+		}
+		for e, kv := range kvs {
+			if err := k.maps[i].Update(kv.Key, kv.Value, ebpf.UpdateAny); err != nil {
+				return fmt.Errorf("map %s: entry %d: kernel update: %w", name, e, err)
+			}
+		}
+	}
+	return nil
+}
