@@ -17,13 +17,14 @@ import (
 	"github.com/hbpf/hbpf/hbpf/rtl"
 	"github.com/hbpf/hbpf/hbpf/sim/timing"
 	"github.com/hbpf/hbpf/hbpf/xdp"
+	"github.com/hbpf/hbpf/internal/progress"
 )
 
 func cosimCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "cosim",
 		Usage:     "run the Verilated RTL in lock-step with the simulator and compare every retired instruction (exit 3 on a divergence)",
-		ArgsUsage: "PROG (ELF object, raw bytecode, assembly or .data test)",
+		ArgsUsage: "PROG (ELF object, raw bytecode, assembly or .data test), or --random N",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "name", Usage: "program `NAME` in an ELF object (default: the first XDP program)"},
 			&cli.StringFlag{Name: "mem", Usage: "run on memory: r1 points to these `HEX` bytes, r2 holds their length"},
@@ -34,6 +35,9 @@ func cosimCommand() *cli.Command {
 			&cli.BoolFlag{Name: "alone", Usage: "do not stream retirement records: compare only results, packets and maps (speed)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as one JSON document"},
 			&cli.StringFlag{Name: "fault", Usage: "plant fault `F` in the RTL (alu-xor, load-cycle): proves the checker fails"},
+			&cli.IntFlag{Name: "random", Usage: "instead of PROG, run `N` random programs (hbpf/randprog) on --packets packets each"},
+			&cli.Int64Flag{Name: "first", Value: 1, Usage: "with --random: the first program seed `S`"},
+			&cli.IntFlag{Name: "packets", Value: 3, Usage: "with --random: packets per program `N`"},
 		}, simFlags(true)...),
 		Action: cosimAction,
 	}
@@ -56,6 +60,9 @@ type cosimSummary struct {
 }
 
 func cosimAction(c *cli.Context) error {
+	if c.IsSet("random") {
+		return cosimRandom(c)
+	}
 	if c.NArg() != 1 {
 		return usageErr("cosim: want exactly one PROG, got %d arguments", c.NArg())
 	}
@@ -240,4 +247,58 @@ func conformanceRTL(c *cli.Context, files []string, prof *timing.Profile) ([]con
 	}
 	fmt.Fprintf(os.Stderr, "rtl: %d records compared, %d clock cycles in %.2f s\n", b.Records, s.Clocks, time.Since(t0).Seconds())
 	return rs, nil
+}
+
+// cosimRandom runs random programs in lock-step (cosim --random N).
+func cosimRandom(c *cli.Context) error {
+	if c.NArg() != 0 {
+		return usageErr("cosim --random: no PROG expected, got %d arguments", c.NArg())
+	}
+	n := c.Int("random")
+	if n <= 0 || c.Int("packets") <= 0 {
+		return usageErr("cosim --random N --packets M: both must be positive")
+	}
+	rc, err := rtlConfig(c)
+	if err != nil {
+		return err
+	}
+	m, err := cosim.Build(c.Context, cosim.BuildConfig{RTL: rc})
+	if err != nil {
+		if errors.Is(err, cosim.ErrNoVerilator) {
+			return withCode(exitIO, err)
+		}
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "model %s (%s)\n", m.Dir, buildNote(m))
+	s, err := m.Start("")
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	bar := progress.New(os.Stderr, "programs", int64(n))
+	t0 := time.Now()
+	r, err := cosim.Random(s, rc, c.Int64("first"), n, c.Int("packets"), func(int64) { bar.Add(1) })
+	bar.Done()
+	if err != nil {
+		if mm, ok := cosim.IsMismatch(err); ok {
+			fmt.Fprint(os.Stderr, mm.Report())
+			return withCode(exitMismatch, err)
+		}
+		return err
+	}
+	secs := time.Since(t0).Seconds()
+	if err := s.Close(); err != nil {
+		return err
+	}
+	sum := cosimSummary{Program: fmt.Sprintf("random seeds %d..%d", c.Int64("first"), c.Int64("first")+int64(n)-1),
+		Runs: r.Runs, Records: r.Records, Clocks: s.Clocks, Seconds: secs, LockStep: true, Model: m.Dir,
+		ModelCached: m.Cached, BuildSeconds: m.Duration.Seconds()}
+	if secs > 0 {
+		sum.CyclesPerSec = float64(s.Clocks) / secs
+	}
+	if c.Bool("json") {
+		return json.NewEncoder(os.Stdout).Encode(sum)
+	}
+	fmt.Printf("%d random programs, %d runs: rtl = sim, %d records compared in %.1f s\n", r.Programs, r.Runs, r.Records, secs)
+	return nil
 }
