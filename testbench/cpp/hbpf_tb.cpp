@@ -102,11 +102,11 @@ class Harness {
     top_->start_i = 1;
     tick();
     top_->start_i = 0;
+    top_->eval();
     uint64_t n = 0;
     bool hang = true;
+    // After each rising edge the outputs show the new cycle: its retirement.
     while (n < limit) {
-      top_->clk_i = 0;
-      top_->eval();
       if (trace && top_->rt_valid_o) record();
       if (top_->done_o) {
         hang = false;
