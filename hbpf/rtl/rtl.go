@@ -315,6 +315,7 @@ var hwHelpers = []helperDef{
 	{Fn: asm.FnXdpStoreBytes, Key: "storebytes"},
 	{Fn: asm.FnTailCall, Key: "tailcall"},
 	{Fn: asm.FnRedirectMap, Key: "redirectmap"},
+	{Fn: asm.FnLoop, Key: "loop"},
 }
 
 // HardwareHelpers returns the helpers the generated core implements.

@@ -84,8 +84,9 @@ func (c Config) UnsupportedObject(progs []*isa.Program, which int, maps []*isa.M
 			case isa.PseudoNone:
 			case isa.PseudoMapFD, isa.PseudoMapIdx, isa.PseudoMapValue, isa.PseudoMapIdxValu:
 				usedMaps[int(uint32(in.Imm))] = true
+			case isa.PseudoFunc: // a code address (bpf_loop callbacks)
 			default:
-				add("lddw with pseudo source %d at slot %d (function pointers and BTF ids are not in hardware)", in.Src, in.Slot)
+				add("lddw with pseudo source %d at slot %d (BTF ids are not in hardware)", in.Src, in.Slot)
 			}
 		}
 	}

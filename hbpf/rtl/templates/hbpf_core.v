@@ -114,6 +114,7 @@ module hbpf_core #(
 
   localparam [31:0] C_CALL   = 32'd«.C.call»;
   localparam [31:0] C_RET    = 32'd«.C.ret»;
+  localparam [31:0] C_CALLL  = 32'd«.C.calll»;
   localparam [63:0] ENTRY    = 64'd«.Entry»;
   localparam [63:0] R10_INIT = {32'd3, 32'd«.StackBytes»};  // stack top
   localparam [63:0] FRAME    = 64'd«.StackFrame»;          // stack bytes per call
@@ -185,7 +186,9 @@ module hbpf_core #(
   reg  [63:0]  rf_wd;
   wire         rf_r10_we, rf_restore;
   wire [63:0]  rf_r10;
-  wire [271:0] frame_rd;
+  wire [400:0] frame_rd;
+  wire         cb_we;
+  wire [63:0]  cb_r1, cb_r2;
 
   hbpf_regfile u_regfile (
     .clk_i(clk_i), .rst_ni(rst_ni),
@@ -193,7 +196,8 @@ module hbpf_core #(
     .ra_i(dst), .rdata_a_o(ra), .rb_i(src), .rdata_b_o(rb),
     .args_o(args), .callee_o(callee), .r0_o(r0), .r10_o(r10),
     .we_i(rf_we), .wa_i(rf_wa), .wdata_i(rf_data),
-    .r10_we_i(rf_r10_we), .r10_i(rf_r10), .restore_i(rf_restore), .callee_i(frame_rd[255:0])
+    .r10_we_i(rf_r10_we), .r10_i(rf_r10), .restore_i(rf_restore), .callee_i(frame_rd[255:0]),
+    .cb_we_i(cb_we), .cb_r1_i(cb_r1), .cb_r2_i(cb_r2)
   );
 
   wire [63:0] opb = regsrc ? rb : imm64;
@@ -258,7 +262,7 @@ module hbpf_core #(
   wire [3:0]  h_cause;
   wire [63:0] h_ret;
   wire [31:0] h_meta, h_data, h_end;
-  wire        h_tail;
+  wire        h_tail, h_loop;
   wire [PROG_IW-1:0] h_tail_prog;
   wire        h_re, h_we;
   wire [DMEM_AW-1:0] h_raddr, h_waddr;
@@ -276,7 +280,7 @@ module hbpf_core #(
     .clk_i(clk_i), .rst_ni(rst_ni), .start_i(start), .init_end_i(ctx_end_i),
     .active_i(h_active), .first_i(first), .retire_i(h_active & retire & ~trap_any),
     .step_i(step_q), .id_i(h_id), .conf_mode_i(conf_mode_i), .args_i(args[287:0]),
-    .r0_i(r0), .depth0_i(depth0), .prog_ok_i(prog_ok),
+    .r0_i(r0), .depth0_i(depth0), .prog_len_i(cur_len), .prog_ok_i(prog_ok),
     .cycle_i(cycle_q), .clock_i(clock_q), .seed_i(seed_i), .seed_we_i(seed_we_i),
     .hash_we_i(hash_we_i), .hash_addr_i(hash_addr_i), .hash_wdata_i(hash_wdata_i),
     .meta_i(meta_q), .data_i(data_q), .end_i(end_q), .hard_end_i(hard_end_i),
@@ -285,7 +289,7 @@ module hbpf_core #(
     .map_base_i(map_base_i), .map_ro_i(map_ro_i),
     .len_o(h_len), .trap_o(h_trap), .cause_o(h_cause), .ret_o(h_ret), .stop_o(h_stop),
     .ctx_we_o(h_ctx_we), .meta_o(h_meta), .data_o(h_data), .end_o(h_end),
-    .tail_o(h_tail), .tail_prog_o(h_tail_prog),
+    .loop_o(h_loop), .tail_o(h_tail), .tail_prog_o(h_tail_prog),
     .redir_o(redir_o), .redir_map_o(redir_map_o), .redir_key_o(redir_key_o),
     .redir_ifindex_o(redir_ifindex_o), .redir_flags_o(redir_flags_o),
     .re_o(h_re), .raddr_o(h_raddr), .rdata_i(dmem_rdata_i),
@@ -304,10 +308,33 @@ module hbpf_core #(
   wire [FRAME_DW-1:0] fr_waddr = depth_q[FRAME_DW-1:0];
   wire [FRAME_DW-1:0] depth_m1 = fr_waddr - {{(FRAME_DW-1){1'b0}}, 1'b1};
 
+  // bpf_loop frames: the loop state, valid from step 1 of an exit.
+  wire        f_loop  = frame_rd[272];
+  wire [23:0] f_i     = frame_rd[296:273];
+  wire [23:0] f_n     = frame_rd[320:297];
+  wire [15:0] f_cb    = frame_rd[336:321];
+  wire [63:0] f_ctx   = frame_rd[400:337];
+  wire [23:0] f_i1    = f_i + 24'd1;
+  wire        again   = ~depth0 & f_loop & (r0 == 64'd0) & (f_i1 < f_n);  // call back once more
+
+  wire lpush  = retire & ~trap_any & u_call & h_loop;           // enter the first callback
+  wire lagain = retire & ~trap_any & u_exit & again;            // and the next ones
+  reg  [400:0]        fr_wdata;
+  reg  [FRAME_DW-1:0] fr_wa;
+  always @* begin
+    fr_wa    = fr_waddr;
+    fr_wdata = {129'd0, pc_q + 16'd1, callee};
+    if (u_call) fr_wdata = {args[191:128], args[79:64], args[23:0], 24'd0, 1'b1, pc_q + 16'd1, callee};
+    if (u_exit) begin
+      fr_wa    = depth_m1;
+      fr_wdata = {frame_rd[400:297], f_i1, frame_rd[272:0]};
+    end
+  end
+
   hbpf_frames #(.DEPTH(MAX_DEPTH), .DW(FRAME_DW)) u_frames (
     .clk_i(clk_i),
-    .we_i(exec & first & u_calll & ~overflow), .waddr_i(fr_waddr),
-    .wdata_i({pc_q + 16'd1, callee}),
+    .we_i((exec & first & u_calll & ~overflow) | lpush | lagain), .waddr_i(fr_wa),
+    .wdata_i(fr_wdata),
     .re_i(exec & first & u_exit), .raddr_i(depth_m1),
     .rdata_o(frame_rd)
   );
@@ -324,7 +351,7 @@ module hbpf_core #(
   always @* begin
     if (u_jcond)     len = {24'd0, taken ? cost_taken : cost};
     else if (u_call) len = h_trap ? C_CALL : h_len;
-    else if (u_exit) len = depth0 ? {24'd0, cost} : C_RET;
+    else if (u_exit) len = depth0 ? {24'd0, cost} : (again ? C_RET + C_CALLL : C_RET);
     else             len = {24'd0, cost};
   end
   assign retire = exec & (early | ({16'd0, step_q} == len - 32'd1));
@@ -343,7 +370,7 @@ module hbpf_core #(
       trap_late  = 1'b1;
       cause_late = h_cause;
     end
-    if (u_calll && overflow) begin
+    if ((u_calll || (u_call && h_loop && !h_trap)) && overflow) begin
       trap_late  = 1'b1;
       cause_late = CAUSE_OVERFLOW;
     end
@@ -386,6 +413,11 @@ module hbpf_core #(
       rf_wd = lsu_val;
     end
     if (u_call)         begin wb = ~h_tail; wa = 4'd0; rf_wd = h_ret; end
+    if (u_exit & ~depth0 & f_loop) begin  // a bpf_loop callback returns
+      wb    = 1'b1;
+      wa    = 4'd0;
+      rf_wd = again ? r0 : {40'd0, f_i1};  // bpf_loop returns the iterations
+    end
   end
   // A tail call sets r1 to the context (not a record's destination).
   wire tail = retire & ~trap_any & u_call & h_tail;
@@ -393,11 +425,14 @@ module hbpf_core #(
   assign rf_wa = tail ? 4'd1 : wa;
   wire [63:0] rf_data = tail ? {32'd1, 32'd0} : rf_wd;
 
-  wire do_call = retire & ~trap_any & u_calll;
-  wire do_ret  = retire & ~trap_any & u_exit & ~depth0;
+  wire do_call = retire & ~trap_any & (u_calll | (u_call & h_loop));
+  wire do_ret  = retire & ~trap_any & u_exit & ~depth0 & ~again;
   assign rf_r10_we  = do_call | do_ret | tail;
   assign rf_r10     = tail ? R10_INIT : (do_call ? r10 - FRAME : r10 + FRAME);
-  assign rf_restore = do_ret;
+  assign rf_restore = do_ret | lagain;
+  assign cb_we      = lpush | lagain;
+  assign cb_r1      = lpush ? 64'd0 : {40'd0, f_i1};
+  assign cb_r2      = lpush ? args[191:128] : f_ctx;
 
   // ---------------------------------------------------------------- fetch
   reg [15:0] next_pc;
@@ -405,8 +440,9 @@ module hbpf_core #(
     next_pc = pc_q + 16'd1;
     if (u_lddw)                           next_pc = pc_q + 16'd2;
     if (u_ja | (u_jcond & taken) | u_calll) next_pc = target;
-    if (u_exit & ~depth0)                 next_pc = frame_rd[271:256];
+    if (u_exit & ~depth0)                 next_pc = again ? f_cb : frame_rd[271:256];
     if (u_call & h_tail)                  next_pc = 16'd0;
+    if (u_call & h_loop)                  next_pc = args[79:64];  // the callback
   end
   wire [PROG_IW-1:0] next_prog = (u_call & h_tail) ? h_tail_prog : pidx;
   wire [15:0] next_base = prog_base_i[next_prog*16 +: 16];

@@ -22,6 +22,7 @@
 // BPF_F_BROADCAST and BPF_F_EXCLUDE_INGRESS, anything else aborts);
 // bpf_tail_call on PROG_ARRAY (per entry {program, present} in 8 bytes that
 // programs cannot address). A tail call switches program at its last step.
+// bpf_loop checks its arguments; the core enters the callback (hbpf_core).
 //
 // Memory work runs through one engine that reads eight bytes per cycle from
 // step 1 on and writes them one cycle later: map values (update), packet
@@ -61,6 +62,7 @@ module hbpf_helpers #(
   input  wire [287:0]                args_i,      // {r5[31:0], r4, r3, r2, r1}
   input  wire [63:0]                 r0_i,        // r0, which a failed tail call keeps
   input  wire                        depth0_i,    // not inside a bpf-to-bpf call
+  input  wire [15:0]                 prog_len_i,  // slots of the current program (bpf_loop callbacks)
   input  wire [NUM_PROGS-1:0]        prog_ok_i,   // programs loaded
   input  wire [63:0]                 cycle_i,     // cycles of this run so far
   input  wire [63:0]                 clock_i,     // cycles of the previous runs
@@ -93,6 +95,7 @@ module hbpf_helpers #(
   output wire [31:0]                 meta_o,
   output wire [31:0]                 data_o,
   output wire [31:0]                 end_o,
+  output wire                        loop_o,      // bpf_loop: enter the callback (last step)
   output wire                        tail_o,      // the tail call switches program (last step)
   output wire [PROG_IW-1:0]          tail_prog_o,
   output reg  [1:0]                  redir_o,     // redirect: 0 none, 1 bpf_redirect, 2 bpf_redirect_map
@@ -166,6 +169,14 @@ module hbpf_helpers #(
   wire is_head   = (id_i == «.Hc.head»);
   wire is_meta   = (id_i == «.Hc.meta»);
   wire is_tail   = (id_i == «.Hc.tail»);
+  wire is_loop   = (id_i == «.Hc.loop»);
+
+  // bpf_loop(nr_loops, callback, ctx, flags): flags must be 0 (-EINVAL), at
+  // most 2^23 loops (-E2BIG), the callback a slot of the program (region 5).
+  wire        l_inval = (a4 != 64'd0);
+  wire        l_big   = ~l_inval & (a1 > 64'h80_0000);
+  wire        l_badcb = ~l_inval & ~l_big & ((a2[63:32] != 32'd5) || (a2[31:0] >= {16'd0, prog_len_i}));
+  assign loop_o = is_loop & ~conf_mode_i & ~l_inval & ~l_big & ~l_badcb & (a1 != 64'd0);
 
   // ------------------------------------------------------- argument checks
   // Checker A: map key (r2), csum_diff "from" (r1), xdp_load/store_bytes buffer (r3).
@@ -290,6 +301,11 @@ module hbpf_helpers #(
       end else if (tfound && !depth0_i) begin
         trap  = 1'b1;
         cause = CAUSE_TAIL;
+      end
+    end else if (is_loop) begin
+      if (l_badcb) begin
+        trap  = 1'b1;
+        cause = CAUSE_ARG;
       end
     end else if (is_head) begin
       if (!h_inval) n = metalen[31:0];  // the metadata moved
@@ -478,6 +494,7 @@ module hbpf_helpers #(
         «.Hc.redirect»:   ret = (a2 == 64'd0) ? 64'd4 : 64'd0;
         «.Hc.redirectmap»: ret = rabort ? 64'd0 : (rredir ? 64'd4 : {62'd0, a3[1:0]});
         «.Hc.tailcall»:   ret = r0_i;
+        «.Hc.loop»:       ret = l_inval ? 64'hffff_ffff_ffff_ffea : (l_big ? 64'hffff_ffff_ffff_fff9 : 64'd0);
         «.Hc.csum»:       ret = {48'd0, csum16};
         «.Hc.head»:       ret = h_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
         «.Hc.meta»:       ret = m_inval ? 64'hffff_ffff_ffff_ffea : (m_acces ? 64'hffff_ffff_ffff_fff3 : 64'd0);

@@ -2,8 +2,9 @@
 // hbpf_regfile: the eleven 64-bit registers r0-r10 in flip-flops. Two
 // asynchronous read ports serve the ALU; r1-r5 are also exposed whole for the
 // helper unit. One write port serves instructions; a second path restores
-// r6-r9 and moves r10 on bpf-to-bpf calls and returns, and a third clears the
-// file and sets r1, r2 and r10 when a program starts.
+// r6-r9 and moves r10 on bpf-to-bpf calls and returns, a third sets r1 and
+// r2 for bpf_loop callbacks, and a fourth clears the file and sets r1, r2 and
+// r10 when a program starts.
 
 `default_nettype none
 
@@ -32,7 +33,11 @@ module hbpf_regfile (
   input  wire         r10_we_i,
   input  wire [63:0]  r10_i,
   input  wire         restore_i,
-  input  wire [255:0] callee_i     // {r9, r8, r7, r6}
+  input  wire [255:0] callee_i,    // {r9, r8, r7, r6}
+  // callback port: r1 and r2
+  input  wire         cb_we_i,
+  input  wire [63:0]  cb_r1_i,
+  input  wire [63:0]  cb_r2_i
 );
 
   reg [63:0] regs_q [0:10];
@@ -55,6 +60,10 @@ module hbpf_regfile (
         regs_q[9] <= callee_i[255:192];
       end
       if (r10_we_i) regs_q[10] <= r10_i;
+      if (cb_we_i) begin
+        regs_q[1] <= cb_r1_i;
+        regs_q[2] <= cb_r2_i;
+      end
     end
   end
 

@@ -23,6 +23,7 @@
 //    54: bpf_xdp_adjust_meta          2
 //    65: bpf_xdp_adjust_tail          2 + 1/word
 //   125: bpf_ktime_get_boot_ns        1
+//   181: bpf_loop                     2
 //   188: bpf_xdp_get_buff_len         1
 //   189: bpf_xdp_load_bytes           2 + 1/word
 //   190: bpf_xdp_store_bytes          2 + 1/word
@@ -36,6 +37,7 @@
 // BPF_F_BROADCAST and BPF_F_EXCLUDE_INGRESS, anything else aborts);
 // bpf_tail_call on PROG_ARRAY (per entry {program, present} in 8 bytes that
 // programs cannot address). A tail call switches program at its last step.
+// bpf_loop checks its arguments; the core enters the callback (hbpf_core).
 //
 // Memory work runs through one engine that reads eight bytes per cycle from
 // step 1 on and writes them one cycle later: map values (update), packet
@@ -75,6 +77,7 @@ module hbpf_helpers #(
   input  wire [287:0]                args_i,      // {r5[31:0], r4, r3, r2, r1}
   input  wire [63:0]                 r0_i,        // r0, which a failed tail call keeps
   input  wire                        depth0_i,    // not inside a bpf-to-bpf call
+  input  wire [15:0]                 prog_len_i,  // slots of the current program (bpf_loop callbacks)
   input  wire [NUM_PROGS-1:0]        prog_ok_i,   // programs loaded
   input  wire [63:0]                 cycle_i,     // cycles of this run so far
   input  wire [63:0]                 clock_i,     // cycles of the previous runs
@@ -107,6 +110,7 @@ module hbpf_helpers #(
   output wire [31:0]                 meta_o,
   output wire [31:0]                 data_o,
   output wire [31:0]                 end_o,
+  output wire                        loop_o,      // bpf_loop: enter the callback (last step)
   output wire                        tail_o,      // the tail call switches program (last step)
   output wire [PROG_IW-1:0]          tail_prog_o,
   output reg  [1:0]                  redir_o,     // redirect: 0 none, 1 bpf_redirect, 2 bpf_redirect_map
@@ -154,6 +158,7 @@ module hbpf_helpers #(
   localparam [31:0] H_XDP_ADJUST_META = 32'd54;
   localparam [31:0] H_XDP_ADJUST_TAIL = 32'd65;
   localparam [31:0] H_KTIME_GET_BOOT_NS = 32'd125;
+  localparam [31:0] H_LOOP = 32'd181;
   localparam [31:0] H_XDP_GET_BUFF_LEN = 32'd188;
   localparam [31:0] H_XDP_LOAD_BYTES = 32'd189;
   localparam [31:0] H_XDP_STORE_BYTES = 32'd190;
@@ -194,6 +199,14 @@ module hbpf_helpers #(
   wire is_head   = (id_i == H_XDP_ADJUST_HEAD);
   wire is_meta   = (id_i == H_XDP_ADJUST_META);
   wire is_tail   = (id_i == H_XDP_ADJUST_TAIL);
+  wire is_loop   = (id_i == H_LOOP);
+
+  // bpf_loop(nr_loops, callback, ctx, flags): flags must be 0 (-EINVAL), at
+  // most 2^23 loops (-E2BIG), the callback a slot of the program (region 5).
+  wire        l_inval = (a4 != 64'd0);
+  wire        l_big   = ~l_inval & (a1 > 64'h80_0000);
+  wire        l_badcb = ~l_inval & ~l_big & ((a2[63:32] != 32'd5) || (a2[31:0] >= {16'd0, prog_len_i}));
+  assign loop_o = is_loop & ~conf_mode_i & ~l_inval & ~l_big & ~l_badcb & (a1 != 64'd0);
 
   // ------------------------------------------------------- argument checks
   // Checker A: map key (r2), csum_diff "from" (r1), xdp_load/store_bytes buffer (r3).
@@ -319,6 +332,11 @@ module hbpf_helpers #(
         trap  = 1'b1;
         cause = CAUSE_TAIL;
       end
+    end else if (is_loop) begin
+      if (l_badcb) begin
+        trap  = 1'b1;
+        cause = CAUSE_ARG;
+      end
     end else if (is_head) begin
       if (!h_inval) n = metalen[31:0];  // the metadata moved
     end else if (is_tail) begin
@@ -358,6 +376,7 @@ module hbpf_helpers #(
       H_XDP_ADJUST_META: begin fixed = 32'd2; perword = 32'd0; end
       H_XDP_ADJUST_TAIL: begin fixed = 32'd2; perword = 32'd1; end
       H_KTIME_GET_BOOT_NS: begin fixed = 32'd1; perword = 32'd0; end
+      H_LOOP: begin fixed = 32'd2; perword = 32'd0; end
       H_XDP_GET_BUFF_LEN: begin fixed = 32'd1; perword = 32'd0; end
       H_XDP_LOAD_BYTES: begin fixed = 32'd2; perword = 32'd1; end
       H_XDP_STORE_BYTES: begin fixed = 32'd2; perword = 32'd1; end
@@ -517,6 +536,7 @@ module hbpf_helpers #(
         H_REDIRECT:   ret = (a2 == 64'd0) ? 64'd4 : 64'd0;
         H_REDIRECT_MAP: ret = rabort ? 64'd0 : (rredir ? 64'd4 : {62'd0, a3[1:0]});
         H_TAIL_CALL:   ret = r0_i;
+        H_LOOP:       ret = l_inval ? 64'hffff_ffff_ffff_ffea : (l_big ? 64'hffff_ffff_ffff_fff9 : 64'd0);
         H_CSUM_DIFF:       ret = {48'd0, csum16};
         H_XDP_ADJUST_HEAD:       ret = h_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
         H_XDP_ADJUST_META:       ret = m_inval ? 64'hffff_ffff_ffff_ffea : (m_acces ? 64'hffff_ffff_ffff_fff3 : 64'd0);
