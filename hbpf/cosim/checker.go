@@ -25,11 +25,11 @@ type Checker struct {
 	// NoRecords runs the hardware without its retirement records, comparing
 	// only the results, the packet and the maps: the model's speed alone.
 	NoRecords bool
-	Runs      int    // runs so far
-	Records   uint64 // records compared so far
-	Last      Done   // the hardware's end of the last run
-	LastHW    sim.Record
-	sim       []sim.Record
+	Runs      int          // runs so far
+	Records   uint64       // records compared so far
+	Last      Done         // the hardware's end of the last run
+	LastHW    sim.Record   // the hardware's last record
+	hist      []sim.Record // the last records compared
 }
 
 // NewChecker creates a simulator for the programs and maps and loads program
@@ -60,16 +60,14 @@ func NewChecker(s *Session, cfg rtl.Config, progs []*isa.Program, prog int, spec
 
 // RunXDP runs both on a packet. A divergence is a *Mismatch.
 func (c *Checker) RunXDP(packet []byte) (sim.XDPResult, error) {
-	c.startSim()
-	r := c.M.RunXDP(c.Prog, packet)
-	tag := fmt.Sprintf("run%d", c.Runs)
-	var mm *Mismatch
-	n := 0
-	d, err := c.HW.RunXDP(tag, packet, c.compare(&mm, &n))
+	var r sim.XDPResult
+	d, err := c.runBoth(func() sim.Result {
+		r = c.M.RunXDP(c.Prog, packet)
+		return r.Result
+	}, func(tag string, rec func(*sim.Record)) (Done, error) {
+		return c.HW.RunXDP(tag, packet, rec)
+	})
 	if err != nil {
-		return r, err
-	}
-	if err := c.finish(mm, n, d, r.Result); err != nil {
 		return r, err
 	}
 	// The packet and its metadata.
@@ -99,17 +97,15 @@ func (c *Checker) RunXDP(packet []byte) (sim.XDPResult, error) {
 // RunMem runs both the bpf_conformance way (r1 = mem, r2 = its length). mem
 // is updated as the simulator leaves it.
 func (c *Checker) RunMem(mem []byte) (sim.Result, error) {
-	c.startSim()
 	hwMem := bytes.Clone(mem)
-	r := c.M.RunMem(c.Prog, mem)
-	tag := fmt.Sprintf("run%d", c.Runs)
-	var mm *Mismatch
-	n := 0
-	d, err := c.HW.RunMem(tag, hwMem, c.compare(&mm, &n))
+	var r sim.Result
+	_, err := c.runBoth(func() sim.Result {
+		r = c.M.RunMem(c.Prog, mem)
+		return r
+	}, func(tag string, rec func(*sim.Record)) (Done, error) {
+		return c.HW.RunMem(tag, hwMem, rec)
+	})
 	if err != nil {
-		return r, err
-	}
-	if err := c.finish(mm, n, d, r); err != nil {
 		return r, err
 	}
 	b, err := c.HW.Packet(0, uint32(len(mem)))
@@ -126,41 +122,122 @@ func (c *Checker) RunMem(mem []byte) (sim.Result, error) {
 	return r, nil
 }
 
-func (c *Checker) startSim() {
-	c.sim = c.sim[:0]
+// recordBatch is how many simulator records travel together.
+const recordBatch = 4096
+
+// runBoth runs the simulator (in a goroutine, streaming its records in
+// batches) and the hardware, comparing record by record; then the result.
+func (c *Checker) runBoth(simRun func() sim.Result, hwRun func(tag string, rec func(*sim.Record)) (Done, error)) (Done, error) {
+	tag := fmt.Sprintf("run%d", c.Runs)
 	c.HW.S.Trace(!c.NoRecords)
+	c.hist = c.hist[:0]
 	if c.NoRecords {
 		c.M.SetTrace(nil)
-		return
+		r := simRun()
+		d, err := hwRun(tag, nil)
+		if err != nil {
+			return d, err
+		}
+		return d, c.finish(nil, 0, nil, d, r)
 	}
-	c.M.SetTrace(func(r *sim.Record) { c.sim = append(c.sim, *r) })
-}
-
-// compare returns the record callback: the n-th hardware record against the
-// simulator's.
-func (c *Checker) compare(mm **Mismatch, n *int) func(*sim.Record) {
-	return func(hw *sim.Record) {
+	batches := make(chan []sim.Record, 8)
+	free := make(chan []sim.Record, 10)
+	var res sim.Result
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]sim.Record, 0, recordBatch)
+		c.M.SetTrace(func(r *sim.Record) {
+			buf = append(buf, *r)
+			if len(buf) == recordBatch {
+				batches <- buf
+				select {
+				case buf = <-free:
+				default:
+					buf = make([]sim.Record, 0, recordBatch)
+				}
+			}
+		})
+		res = simRun()
+		if len(buf) > 0 {
+			batches <- buf
+		}
+		close(batches)
+	}()
+	var cur []sim.Record
+	pos := 0
+	next := func() (*sim.Record, bool) {
+		for pos >= len(cur) {
+			if cur != nil {
+				select {
+				case free <- cur[:0]:
+				default:
+				}
+			}
+			b, ok := <-batches
+			if !ok {
+				cur = nil
+				return nil, false
+			}
+			cur, pos = b, 0
+		}
+		pos++
+		return &cur[pos-1], true
+	}
+	var mm *Mismatch
+	n := 0
+	d, err := hwRun(tag, func(hw *sim.Record) {
 		c.LastHW = *hw
-		if *mm != nil {
+		if mm != nil {
 			return
 		}
-		i := *n
-		*n = i + 1
-		if i >= len(c.sim) {
+		i := n
+		n++
+		s, ok := next()
+		if !ok {
 			h := *hw
-			*mm = c.mismatch(i, nil, &h, "the hardware retires more instructions than the simulator")
+			mm = c.mismatch(i, nil, &h, "the hardware retires more instructions than the simulator")
 			return
 		}
-		if !c.sim[i].Equal(hw) {
-			h := *hw
-			*mm = c.mismatch(i, &c.sim[i], &h, "")
+		if !s.Equal(hw) {
+			sc, h := *s, *hw
+			mm = c.mismatch(i, &sc, &h, "")
 			return
 		}
+		c.remember(s)
 		c.Records++
+	})
+	var extra *sim.Record
+	if err == nil && mm == nil {
+		if s, ok := next(); ok {
+			sc := *s
+			extra = &sc
+		}
 	}
+	for range batches { // let the simulator finish
+	}
+	<-done
+	c.M.SetTrace(nil)
+	if err != nil {
+		return d, err
+	}
+	return d, c.finish(mm, n, extra, d, res)
 }
 
-func (c *Checker) finish(mm *Mismatch, n int, d Done, r sim.Result) error {
+// remember keeps the last History records compared.
+func (c *Checker) remember(r *sim.Record) {
+	h := c.History
+	if h == 0 {
+		h = DefaultHistory
+	}
+	if len(c.hist) == h {
+		copy(c.hist, c.hist[1:])
+		c.hist = c.hist[:h-1]
+	}
+	c.hist = append(c.hist, *r)
+}
+
+func (c *Checker) finish(mm *Mismatch, n int, extra *sim.Record, d Done, r sim.Result) error {
 	c.Last = d
 	if mm != nil {
 		return mm
@@ -168,9 +245,8 @@ func (c *Checker) finish(mm *Mismatch, n int, d Done, r sim.Result) error {
 	if d.Hang {
 		return c.mismatch(n, nil, nil, fmt.Sprintf("the hardware did not finish within %d clock cycles", d.Clocks))
 	}
-	if n < len(c.sim) && !c.NoRecords {
-		s := c.sim[n]
-		return c.mismatch(n, &s, nil, "the hardware stopped early")
+	if extra != nil {
+		return c.mismatch(n, extra, nil, "the hardware stopped early")
 	}
 	if d.R0 != r.R0 {
 		return c.after("r0", fmt.Sprintf("rtl 0x%x, sim 0x%x", d.R0, r.R0))
@@ -217,19 +293,14 @@ func (c *Checker) compareMaps() error {
 }
 
 func (c *Checker) mismatch(i int, s, h *sim.Record, why string) *Mismatch {
-	hist := c.History
-	if hist == 0 {
-		hist = DefaultHistory
-	}
-	lo := max(0, min(i, len(c.sim))-hist)
 	m := &Mismatch{Run: c.Runs, Index: i, Sim: s, HW: h, Why: why, progs: c.Progs}
-	m.Before = append(m.Before, c.sim[lo:min(i, len(c.sim))]...)
+	m.Before = append(m.Before, c.hist...)
 	return m
 }
 
 // after reports a divergence found after the records agreed.
 func (c *Checker) after(what, detail string) *Mismatch {
-	m := c.mismatch(len(c.sim), nil, nil, "")
+	m := c.mismatch(len(c.hist), nil, nil, "")
 	m.What, m.Why = what, detail
 	return m
 }

@@ -3,6 +3,7 @@ package cosim
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -142,13 +143,35 @@ func (s *Session) Zero(row, n int) {
 	}
 }
 
-// Trace turns the retirement records on or off.
+// Trace turns the retirement records on (in the harness's binary form) or off.
 func (s *Session) Trace(on bool) {
 	v := 0
 	if on {
-		v = 1
+		v = 2
 	}
 	s.send("trace %d", v)
+}
+
+// binRecord is the size of a binary record after its 'r' tag.
+const binRecord = 100
+
+// parseBinary decodes a binary record of the harness.
+func parseBinary(b []byte, r *sim.Record) {
+	le := binary.LittleEndian
+	*r = sim.Record{
+		Cycle: le.Uint64(b[0:]), Prog: int(b[8]), PC: int(le.Uint16(b[9:])), Insn: le.Uint64(b[11:]),
+		Dst: -1, Value: le.Uint64(b[20:]), MemSize: b[28], MemAddr: le.Uint64(b[29:]), MemData: le.Uint64(b[37:]),
+		Helper: -1, Ret: le.Uint64(b[90:]), Trap: sim.Cause(b[98]), Exit: b[99] != 0,
+	}
+	if b[19] != 0xff {
+		r.Dst = int8(b[19])
+	}
+	if b[45] != 0 {
+		r.Helper = int32(le.Uint32(b[46:]))
+	}
+	for i := range r.Args {
+		r.Args[i] = le.Uint64(b[50+8*i:])
+	}
 }
 
 // Limit bounds the clock cycles of a run (a hung core).
@@ -174,7 +197,26 @@ func (s *Session) Run(tag string, rec func(*sim.Record)) (Done, error) {
 	s.send("run %s", tag)
 	var d Done
 	var r sim.Record
+	var buf [binRecord]byte
 	for {
+		if err := s.w.Flush(); err != nil {
+			return d, fmt.Errorf("harness: %w", err)
+		}
+		if c, err := s.r.Peek(1); err == nil && c[0] == 'r' {
+			s.r.Discard(1)
+			if _, err := io.ReadFull(s.r, buf[:]); err != nil {
+				return d, fmt.Errorf("harness: binary record: %w", err)
+			}
+			parseBinary(buf[:], &r)
+			d.Records++
+			if r.Trap == sim.CauseNone {
+				d.Retired++
+			}
+			if rec != nil {
+				rec(&r)
+			}
+			continue
+		}
 		l, err := s.line()
 		if err != nil {
 			return d, err
