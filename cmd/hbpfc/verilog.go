@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/hbpf/hbpf/hbpf/isa"
+	"github.com/hbpf/hbpf/hbpf/offload"
 	"github.com/hbpf/hbpf/hbpf/rtl"
 	"github.com/hbpf/hbpf/hbpf/sim/timing"
 	"github.com/hbpf/hbpf/hbpf/xdp"
@@ -27,6 +31,7 @@ func verilogCommand() *cli.Command {
 			&cli.IntFlag{Name: "dmem-aw", Usage: "data memory of 2^`N` bytes (14..16, default 15)"},
 			&cli.IntFlag{Name: "maps", Usage: "map table entries `N` (default 8, or the baked program's maps)"},
 			&cli.Float64Flag{Name: "clock", Usage: "core clock in `MHz` for bpf_ktime_get_ns (default 250)"},
+			&cli.BoolFlag{Name: "synth", Usage: "also synthesise with yosys for ice40 and xc7 and print LUT/FF/BRAM/DSP (cached; minutes the first time)"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 0 {
@@ -61,6 +66,16 @@ func verilogCommand() *cli.Command {
 			for _, f := range files {
 				fmt.Println(filepath.Join(dir, f.Name))
 			}
+			if !c.Bool("synth") {
+				return nil
+			}
+			rs, err := synthAll(c.Context, files, rtl.SynthConfig{})
+			if err != nil {
+				return err
+			}
+			for _, r := range rs {
+				fmt.Printf("%s (%.0f s%s)\n", r, r.Seconds, map[bool]string{true: ", cached"}[r.Cached])
+			}
 			return nil
 		},
 	}
@@ -77,4 +92,71 @@ func rtlConfig(c *cli.Context) (rtl.Config, error) {
 		cfg.Fault = rtl.Fault(f)
 	}
 	return cfg, nil
+}
+
+// synthAll synthesises files for every target at once.
+func synthAll(ctx context.Context, files []rtl.File, sc rtl.SynthConfig) ([]*rtl.Resources, error) {
+	rs := make([]*rtl.Resources, len(rtl.Targets))
+	errs := make([]error, len(rtl.Targets))
+	var wg sync.WaitGroup
+	for i, t := range rtl.Targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rs[i], errs[i] = rtl.Synthesize(ctx, files, t, sc)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return rs, nil
+}
+
+func init() { logicCost = rtlLogicCost }
+
+// rtlLogicCost is the offload report's logic cost: the generic core and the
+// core specialised for the program, synthesised with yosys. Synthesis takes
+// minutes, so only cached results are used unless HBPF_SYNTH=1 (hbpfc verilog
+// --synth [--prog PROG] fills the cache).
+func rtlLogicCost(obj *isa.Object, prog int) (*offload.Logic, error) {
+	sc := rtl.SynthConfig{CacheOnly: os.Getenv("HBPF_SYNTH") != "1"}
+	generic, err := rtl.Generate(rtl.Config{})
+	if err != nil {
+		return nil, err
+	}
+	lg := &offload.Logic{}
+	spec := rtl.Config{Prog: obj.Programs[prog], Maps: obj.Maps}
+	for _, u := range spec.Unsupported(spec.Prog, spec.Maps) {
+		lg.Notes = append(lg.Notes, u)
+	}
+	special, err := rtl.Generate(spec)
+	if err != nil {
+		lg.Notes = append(lg.Notes, "specialised core: "+err.Error())
+		special = nil
+	}
+	for _, set := range []struct {
+		files []rtl.File
+		out   *[]offload.Resources
+		what  string
+	}{{generic, &lg.Generic, "generic core"}, {special, &lg.Specialised, "specialised core"}} {
+		if set.files == nil {
+			continue
+		}
+		rs, err := synthAll(context.Background(), set.files, sc)
+		switch {
+		case err == rtl.ErrNotCached:
+			lg.Notes = append(lg.Notes, set.what+": not synthesised yet (HBPF_SYNTH=1, or hbpfc verilog --synth)")
+			continue
+		case err != nil:
+			return nil, err
+		}
+		for _, r := range rs {
+			*set.out = append(*set.out, offload.Resources{Target: r.Target, LUT: r.LUT, FF: r.FF,
+				BRAM: int(math.Ceil(r.BRAM)), DSP: r.DSP, FromCache: r.Cached})
+		}
+	}
+	return lg, nil
 }

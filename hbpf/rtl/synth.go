@@ -44,9 +44,13 @@ type Resources struct {
 
 // SynthConfig says where synthesis results are cached.
 type SynthConfig struct {
-	CacheDir string // default: $XDG_CACHE_HOME/hbpf/yosys or ~/.cache/hbpf/yosys
-	Log      string // if set, yosys writes its log there
+	CacheDir  string // default: $XDG_CACHE_HOME/hbpf/yosys or ~/.cache/hbpf/yosys
+	Log       string // if set, yosys writes its log there
+	CacheOnly bool   // do not run yosys: return ErrNotCached unless the result is cached
 }
+
+// ErrNotCached is returned by Synthesize with CacheOnly when yosys would run.
+var ErrNotCached = errors.New("synthesis result not cached")
 
 // Synthesize runs yosys on the generated files for target, or returns the
 // cached result of an identical run.
@@ -85,6 +89,9 @@ func Synthesize(ctx context.Context, files []File, target string, sc SynthConfig
 			r.Cached = true
 			return &r, nil
 		}
+	}
+	if sc.CacheOnly {
+		return nil, ErrNotCached
 	}
 
 	t0 := time.Now()
