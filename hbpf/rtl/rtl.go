@@ -55,8 +55,8 @@ const (
 	DefaultNumMaps  = 8
 	DefaultNumProgs = 8 // programs a tail call may reach
 	// Hash maps: key stores (content-addressable), keys each, key bytes.
-	DefaultNumHash     = 2
-	DefaultHashEntries = 16
+	DefaultNumHash     = 1
+	DefaultHashEntries = 8
 	DefaultHashKey     = 16
 )
 

@@ -31,9 +31,9 @@ module hbpf_core #(
   parameter integer FRAME_DW    = 3,
   parameter integer NUM_PROGS   = 8,  // programs in the program memory (tail calls)
   parameter integer PROG_IW     = 3,
-  parameter integer NUM_HASH    = 2,  // hash maps (key stores)
-  parameter integer HASH_ENTRIES = 16,
-  parameter integer HASH_SLOT_W = 4,
+  parameter integer NUM_HASH    = 1,  // hash maps (key stores)
+  parameter integer HASH_ENTRIES = 8,
+  parameter integer HASH_SLOT_W = 3,
   parameter integer HASH_WORDS  = 2
 ) (
   input  wire                        clk_i,

@@ -15,8 +15,8 @@
 `default_nettype none
 
 module hbpf_hash #(
-  parameter integer ENTRIES   = 16,  // keys held
-  parameter integer SLOT_W    = 4,   // log2(ENTRIES)
+  parameter integer ENTRIES   = 8,  // keys held
+  parameter integer SLOT_W    = 3,   // log2(ENTRIES)
   parameter integer KEY_WORDS = 2    // key width in 64-bit words
 ) (
   input  wire                  clk_i,
@@ -71,7 +71,7 @@ module hbpf_hash #(
   assign map_o   = map_q;
 
   // Host addressing.
-  localparam [15:0] CTRL = 16'd32;  // ENTRIES * KEY_WORDS
+  localparam [15:0] CTRL = 16'd16;  // ENTRIES * KEY_WORDS
   wire               host_key  = host_we_i && (host_addr_i < CTRL);
   wire [SLOT_W-1:0]  host_slot = host_addr_i[SLOT_W-1+1:1];
   wire [0:0]       host_word = host_addr_i[0:0];

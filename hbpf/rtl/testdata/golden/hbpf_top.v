@@ -40,9 +40,9 @@ module hbpf_top #(
   parameter integer FRAME_DW    = 3,       // log2(MAX_DEPTH)
   parameter integer NUM_PROGS   = 8,       // programs (tail calls), a power of two
   parameter integer PROG_IW     = 3,       // log2(NUM_PROGS), at least 1
-  parameter integer NUM_HASH    = 2,       // hash maps (key stores)
-  parameter integer HASH_ENTRIES = 16,     // keys per hash map
-  parameter integer HASH_SLOT_W = 4,       // log2(HASH_ENTRIES)
+  parameter integer NUM_HASH    = 1,       // hash maps (key stores)
+  parameter integer HASH_ENTRIES = 8,     // keys per hash map
+  parameter integer HASH_SLOT_W = 3,       // log2(HASH_ENTRIES)
   parameter integer HASH_WORDS  = 2        // key bytes / 8
 ) (
   input  wire         clk_i,
