@@ -22,12 +22,11 @@ const MaxPacket = rtl.PktBytes - sim.Headroom - sim.Tailroom
 // HW is a program with its maps loaded into a harness session: the hardware
 // counterpart of a sim.Machine.
 type HW struct {
-	S       *Session
-	Config  rtl.Config
-	Maps    []rtl.MapSlot
-	Prog    int // index of the program (the record's Prog)
-	MaxRuns uint64
-	sc      sim.Config
+	S      *Session
+	Config rtl.Config
+	Maps   []rtl.MapSlot
+	Prog   int // index of the program (the record's Prog)
+	sc     sim.Config
 }
 
 // Load resets the core and loads the programs (prog is the one to run; tail
