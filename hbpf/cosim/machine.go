@@ -27,6 +27,9 @@ type HW struct {
 	Maps   []rtl.MapSlot
 	Prog   int // index of the program (the record's Prog)
 	sc     sim.Config
+	// What the last run may have left non-zero: the stack from stackLo up,
+	// the packet buffer below pktHi.
+	stackLo, pktHi int
 }
 
 // Load resets the core and loads the programs (prog is the one to run; tail
@@ -54,7 +57,7 @@ func Load(s *Session, cfg rtl.Config, progs []*isa.Program, prog int, specs []*i
 	if sc.Ingress == 0 {
 		sc.Ingress = 1
 	}
-	h := &HW{S: s, Config: cfg, Maps: cfg.Layout(specs), Prog: prog, sc: sc}
+	h := &HW{S: s, Config: cfg, Maps: cfg.Layout(specs), Prog: prog, sc: sc, stackLo: 0, pktHi: rtl.PktBytes}
 	s.Reset()
 	mode := uint64(0)
 	if sc.Conformance {
@@ -154,9 +157,21 @@ func effectiveProgAW(c rtl.Config) int {
 	return rtl.DefaultProgAW
 }
 
-// clearStack zeroes the stack, as the simulator does at every run.
-func (h *HW) clearStack() {
-	h.S.Zero(rtl.StackBase/8, rtl.StackBytes/8)
+// prepare zeroes the stack, as the simulator does at every run, and loads
+// the packet buffer: b at its start, zeros above up to what the last run may
+// have dirtied (only that: the host port writes a row a cycle).
+func (h *HW) prepare(b []byte) {
+	lo := h.stackLo / 8
+	h.S.Zero(rtl.StackBase/8+lo, rtl.StackBytes/8-lo)
+	h.S.MemBytes(rtl.PktBase, b)
+	rows := (len(b) + 7) / 8
+	h.S.Zero(rtl.PktBase/8+rows, (h.pktHi+7)/8-rows)
+}
+
+// finished notes what a run dirtied.
+func (h *HW) finished(d Done, end int) {
+	h.stackLo = min(int(d.StackLo), rtl.StackBytes)
+	h.pktHi = min(max(int(d.Dirty), end), rtl.PktBytes)
 }
 
 // RunMem runs the program the bpf_conformance way: r1 points to mem in the
@@ -165,10 +180,7 @@ func (h *HW) RunMem(tag string, mem []byte, rec func(*sim.Record)) (Done, error)
 	if len(mem) > rtl.PktBytes {
 		return Done{}, fmt.Errorf("memory of %d bytes does not fit the core's %d-byte buffer: %w", len(mem), rtl.PktBytes, ErrUnsupported)
 	}
-	h.clearStack()
-	buf := make([]byte, rtl.PktBytes)
-	copy(buf, mem)
-	h.S.MemBytes(rtl.PktBase, buf)
+	h.prepare(mem)
 	r1 := uint64(0)
 	if len(mem) > 0 {
 		r1 = sim.Pointer(sim.RegionPacket, 0)
@@ -179,7 +191,11 @@ func (h *HW) RunMem(tag string, mem []byte, rec func(*sim.Record)) (Done, error)
 	h.S.Cfg(rtl.CfgData, 0)
 	h.S.Cfg(rtl.CfgEnd, uint64(len(mem)))
 	h.S.Cfg(rtl.CfgHardEnd, 0)
-	return h.S.Run(tag, rec)
+	d, err := h.S.Run(tag, rec)
+	if err == nil {
+		h.finished(d, len(mem))
+	}
+	return d, err
 }
 
 // RunXDP runs the program on a packet, placed as the simulator places it:
@@ -188,17 +204,20 @@ func (h *HW) RunXDP(tag string, packet []byte, rec func(*sim.Record)) (Done, err
 	if len(packet) > MaxPacket {
 		return Done{}, fmt.Errorf("packet of %d bytes: the core's buffer takes %d: %w", len(packet), MaxPacket, ErrUnsupported)
 	}
-	h.clearStack()
-	buf := make([]byte, rtl.PktBytes)
+	buf := make([]byte, sim.Headroom+len(packet))
 	copy(buf[sim.Headroom:], packet)
-	h.S.MemBytes(rtl.PktBase, buf)
+	h.prepare(buf)
 	h.S.Cfg(rtl.CfgR1, sim.Pointer(sim.RegionCtx, 0))
 	h.S.Cfg(rtl.CfgR2, 0)
 	h.S.Cfg(rtl.CfgMeta, sim.Headroom)
 	h.S.Cfg(rtl.CfgData, sim.Headroom)
 	h.S.Cfg(rtl.CfgEnd, uint64(sim.Headroom+len(packet)))
 	h.S.Cfg(rtl.CfgHardEnd, rtl.PktBytes-sim.Tailroom)
-	return h.S.Run(tag, rec)
+	d, err := h.S.Run(tag, rec)
+	if err == nil {
+		h.finished(d, len(buf))
+	}
+	return d, err
 }
 
 // MapValues reads map i's value memory (what programs address).

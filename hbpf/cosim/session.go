@@ -186,6 +186,8 @@ type Done struct {
 	RedirectMap      int
 	Key, Ifindex     uint32
 	Flags            uint64
+	Dirty            uint32 // packet buffer bytes at and above are zero
+	StackLo          uint32 // the lowest stack byte written
 	Clocks           uint64 // clock cycles simulated
 	Hang             bool   // the core did not finish within the limit
 	Records, Retired uint64 // records seen; those without a trap
@@ -235,7 +237,7 @@ func (s *Session) Run(tag string, rec func(*sim.Record)) (Done, error) {
 			}
 		case strings.HasPrefix(l, "D "):
 			f := strings.Fields(l)
-			if len(f) != 14 || f[1] != tag {
+			if len(f) != 16 || f[1] != tag {
 				return d, fmt.Errorf("harness: unexpected end of run %q: %s", tag, l)
 			}
 			v, err := hexFields(f[2:])
@@ -245,7 +247,8 @@ func (s *Session) Run(tag string, rec func(*sim.Record)) (Done, error) {
 			d.R0, d.Cycles = v[0], v[1]
 			d.Meta, d.Data, d.End = uint32(v[2]), uint32(v[3]), uint32(v[4])
 			d.Redirect, d.RedirectMap, d.Key, d.Ifindex, d.Flags = int(v[5]), int(v[6]), uint32(v[7]), uint32(v[8]), v[9]
-			d.Clocks, d.Hang = v[10], v[11] != 0
+			d.Dirty, d.StackLo = uint32(v[10]), uint32(v[11])
+			d.Clocks, d.Hang = v[12], v[13] != 0
 			s.Clocks += d.Clocks
 			return d, nil
 		default:

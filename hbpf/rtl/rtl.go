@@ -379,7 +379,11 @@ func Generate(cfg Config) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	funcs := template.FuncMap{"sub": func(a, b int) int { return a - b }, "mul": func(a, b int) int { return a * b }}
+	funcs := template.FuncMap{
+		"add": func(a, b int) int { return a + b },
+		"sub": func(a, b int) int { return a - b },
+		"mul": func(a, b int) int { return a * b },
+	}
 	t := template.New("rtl").Delims("«", "»").Option("missingkey=error").Funcs(funcs)
 	t, err = t.ParseFS(templates, "templates/*.v")
 	if err != nil {

@@ -24,11 +24,12 @@
 //        prog u8, pc u16, insn u64, dst u8 (0xff: none), value u64, msize u8,
 //        maddr u64, mdata u64, helper u8 (1: present), hid u32, r1..r5 u64,
 //        ret u64, trap u8, exit u8
-//   D TAG r0 cycles meta data end redirect map key ifindex flags clocks hang
+//   D TAG r0 cycles meta data end redirect map key ifindex flags dirty stacklo clocks hang
 //        the end of a run: r0, the run's cycles, the context, the redirect
 //        (0 none, 1 bpf_redirect, 2 bpf_redirect_map; its map, key, target
-//        and flags), the clock cycles simulated, and 1 if the core did not
-//        finish
+//        and flags), the packet buffer's zero boundary and the lowest stack
+//        byte written (what the host must clear before the next run), the
+//        clock cycles simulated, and 1 if the core did not finish
 //   M ROW HEX...           dumped rows
 //   E message              a bad command
 //
@@ -125,10 +126,10 @@ class Harness {
       tick();
       n++;
     }
-    std::printf("D %s %" PRIx64 " %" PRIx64 " %x %x %x %x %x %x %x %" PRIx64 " %" PRIx64 " %d\n", tag.c_str(),
-                (uint64_t)top_->r0_o, (uint64_t)top_->cycles_o, top_->ctx_meta_o, top_->ctx_data_o,
+    std::printf("D %s %" PRIx64 " %" PRIx64 " %x %x %x %x %x %x %x %" PRIx64 " %x %x %" PRIx64 " %d\n",
+                tag.c_str(), (uint64_t)top_->r0_o, (uint64_t)top_->cycles_o, top_->ctx_meta_o, top_->ctx_data_o,
                 top_->ctx_end_o, top_->redir_o, top_->redir_map_o, top_->redir_key_o, top_->redir_ifindex_o,
-                (uint64_t)top_->redir_flags_o, n, hang ? 1 : 0);
+                (uint64_t)top_->redir_flags_o, top_->dirty_o, top_->stack_lo_o, n, hang ? 1 : 0);
     std::fflush(stdout);
   }
 

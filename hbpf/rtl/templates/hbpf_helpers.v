@@ -98,6 +98,7 @@ module hbpf_helpers #(
   output wire                        loop_o,      // bpf_loop: enter the callback (last step)
   output wire                        tail_o,      // the tail call switches program (last step)
   output wire [PROG_IW-1:0]          tail_prog_o,
+  output wire [31:0]                 dirty_o,     // packet buffer bytes at and above are zero
   output reg  [1:0]                  redir_o,     // redirect: 0 none, 1 bpf_redirect, 2 bpf_redirect_map
   output reg  [5:0]                  redir_map_o,
   output reg  [31:0]                 redir_key_o,
@@ -254,6 +255,7 @@ module hbpf_helpers #(
   wire [31:0] t_top   = (t_new < dirty_q) ? t_new : dirty_q;
   wire        t_grow  = ~t_inval & ~delta[33] & (delta != 34'd0);
   wire [31:0] t_clear = (t_grow && t_top > end_i) ? t_top - end_i : 32'd0;
+  assign dirty_o = dirty_q;
 
   // ------------------------------------------------------------- the plan
   reg        trap;

@@ -87,6 +87,8 @@ module hbpf_core #(
   output wire [31:0]                 ctx_meta_o,
   output wire [31:0]                 ctx_data_o,
   output wire [31:0]                 ctx_end_o,
+  output wire [31:0]                 dirty_o,     // packet buffer bytes at and above are zero
+  output wire [15:0]                 stack_lo_o,  // the lowest stack byte this run wrote
   output wire [1:0]                  redir_o,
   output wire [5:0]                  redir_map_o,
   output wire [31:0]                 redir_key_o,
@@ -290,11 +292,28 @@ module hbpf_core #(
     .len_o(h_len), .trap_o(h_trap), .cause_o(h_cause), .ret_o(h_ret), .stop_o(h_stop),
     .ctx_we_o(h_ctx_we), .meta_o(h_meta), .data_o(h_data), .end_o(h_end),
     .loop_o(h_loop), .tail_o(h_tail), .tail_prog_o(h_tail_prog),
+    .dirty_o(dirty_o),
     .redir_o(redir_o), .redir_map_o(redir_map_o), .redir_key_o(redir_key_o),
     .redir_ifindex_o(redir_ifindex_o), .redir_flags_o(redir_flags_o),
     .re_o(h_re), .raddr_o(h_raddr), .rdata_i(dmem_rdata_i),
     .we_o(h_we), .waddr_o(h_waddr), .wdata_o(h_wdata), .be_o(h_be)
   );
+
+  // The lowest stack byte written this run, so that the host clears only
+  // what a run dirtied (the simulator starts every run with a zero stack).
+  localparam [DMEM_AW-1:0] STACK_LO = 15'd4096;
+  localparam [DMEM_AW-1:0] STACK_HI = 15'd8192;
+  reg  [15:0] stack_lo_q;
+  wire [DMEM_AW-1:0] w_at  = dmem_waddr_o;
+  wire [DMEM_AW-1:0] w_off = w_at - STACK_LO;
+  wire [15:0]        w_o16 = {1'd0, w_off};
+  wire        w_stack = dmem_we_o && (w_at >= STACK_LO) && (w_at < STACK_HI);
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni)                           stack_lo_q <= 16'd0;
+    else if (start)                        stack_lo_q <= 16'd4096;
+    else if (w_stack && w_o16 < stack_lo_q) stack_lo_q <= w_o16;
+  end
+  assign stack_lo_o = stack_lo_q;
 
   assign dmem_re_o    = h_active ? h_re    : lsu_re;
   assign dmem_raddr_o = h_active ? h_raddr : lsu_raddr;

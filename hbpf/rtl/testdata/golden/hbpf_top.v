@@ -63,6 +63,8 @@ module hbpf_top #(
   output wire [31:0]  ctx_meta_o,
   output wire [31:0]  ctx_data_o,
   output wire [31:0]  ctx_end_o,
+  output wire [31:0]  dirty_o,         // packet buffer bytes at and above are zero
+  output wire [15:0]  stack_lo_o,      // the lowest stack byte the run wrote
   output wire [1:0]   redir_o,         // 0 none, 1 bpf_redirect, 2 bpf_redirect_map
   output wire [5:0]   redir_map_o,
   output wire [31:0]  redir_key_o,
@@ -269,7 +271,7 @@ module hbpf_top #(
     .dmem_re_o(c_re), .dmem_raddr_o(c_raddr), .dmem_rdata_i(m_rdata),
     .dmem_we_o(c_we), .dmem_waddr_o(c_waddr), .dmem_wdata_o(c_wdata), .dmem_be_o(c_be),
     .r0_o(r0_o), .cycles_o(cycles_o), .ctx_meta_o(ctx_meta_o), .ctx_data_o(ctx_data_o),
-    .ctx_end_o(ctx_end_o), .redir_o(redir_o), .redir_map_o(redir_map_o), .redir_key_o(redir_key_o),
+    .ctx_end_o(ctx_end_o), .dirty_o(dirty_o), .stack_lo_o(stack_lo_o), .redir_o(redir_o), .redir_map_o(redir_map_o), .redir_key_o(redir_key_o),
     .redir_ifindex_o(redir_ifindex_o),
     .redir_flags_o(redir_flags_o),
     .rt_valid_o(rt_valid_o), .rt_cycle_o(rt_cycle_o), .rt_prog_o(rt_prog_o), .rt_pc_o(rt_pc_o),
