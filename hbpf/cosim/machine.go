@@ -98,6 +98,12 @@ func Load(s *Session, cfg rtl.Config, progs []*isa.Program, prog int, specs []*i
 			if m.Type == rtl.MapHash {
 				loadKeys(s, cfg.Defaults(), i, m, mps[i])
 			}
+			if rb, ok := mps[i].(*maps.RingBuf); ok && m.Type == rtl.MapRing {
+				s.Cfg(rtl.CfgRing0, 1<<31|uint64(i)<<16)
+				s.Cfg(rtl.CfgRing0+1, uint64(m.MaxEntries-1))
+				s.Cfg(rtl.CfgRing0+2, uint64(uint32(rb.Query(3))))
+				s.Cfg(rtl.CfgRing0+3, uint64(uint32(rb.Query(2))))
+			}
 		}
 	}
 	// Give a hung core twice the budget before the harness gives up.

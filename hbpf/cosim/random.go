@@ -12,12 +12,11 @@ import (
 	"github.com/hbpf/hbpf/hbpf/sim"
 )
 
-// RandomOptions returns the generator options for seed: one of the map types
-// the hardware has, by seed, and none of the features it lacks (ring
-// buffers).
+// RandomOptions returns the generator options for seed: the map type
+// cycles through those randprog makes, every feature is on.
 func RandomOptions(seed int64) randprog.Options {
 	types := []ebpf.MapType{ebpf.Array, ebpf.Hash, ebpf.PerCPUArray, ebpf.PerCPUHash}
-	return randprog.Options{MapType: types[uint64(seed)%uint64(len(types))], Disable: randprog.FeatRingbuf}
+	return randprog.Options{MapType: types[uint64(seed)%uint64(len(types))]}
 }
 
 // RandomResult counts what a random campaign compared.

@@ -182,7 +182,11 @@ const (
 	MapProgArray   = 4 // PROG_ARRAY: per entry {program index, present} in 8 bytes, invisible to programs
 	MapTarget      = 5 // CPUMAP, XSKMAP: as DEVMAP, without broadcast
 	MapHash        = 6 // HASH, PERCPU_HASH: values by slot; the keys in a key store
+	MapRing        = 7 // RINGBUF: the data area, twice the ring (records stay contiguous)
 )
+
+// RingSlots is how many ring-buffer reservations may be outstanding at once.
+const RingSlots = 8
 
 func isHash(t ebpf.MapType) bool { return t == ebpf.Hash || t == ebpf.PerCPUHash }
 
@@ -211,7 +215,7 @@ func (c Config) Layout(specs []*isa.MapSpec) []MapSlot {
 	var out []MapSlot
 	next := uint64(MapBase)
 	limit := uint64(1) << c.DmemAW
-	stores := 0
+	stores, rings := 0, 0
 	for i, s := range specs {
 		m := MapSlot{Name: s.Name, TypeName: s.Type.String(), KeySize: s.KeySize, ValueSize: s.ValueSize,
 			MaxEntries: s.MaxEntries, ReadOnly: s.ReadOnly}
@@ -226,6 +230,12 @@ func (c Config) Layout(specs []*isa.MapSpec) []MapSlot {
 			m.Type = MapTarget
 		case ebpf.ProgramArray:
 			m.Type = MapProgArray
+		case ebpf.RingBuf:
+			m.Type = MapRing
+			if rings > 0 {
+				m.Problem = fmt.Sprintf("map %d %q: the core has one ring-buffer unit, taken", i, s.Name)
+			}
+			rings++
 		case ebpf.Hash, ebpf.PerCPUHash:
 			m.Type = MapHash
 			switch {
@@ -243,6 +253,9 @@ func (c Config) Layout(specs []*isa.MapSpec) []MapSlot {
 			m.Problem = fmt.Sprintf("map %d %q: %s maps are not in hardware", i, s.Name, s.Type)
 		}
 		bytes := uint64(s.MaxEntries) * uint64(s.ValueSize)
+		if m.Type == MapRing {
+			bytes = 2 * uint64(s.MaxEntries)
+		}
 		store := bytes
 		switch m.Type {
 		case MapDevMap, MapTarget:
@@ -254,7 +267,7 @@ func (c Config) Layout(specs []*isa.MapSpec) []MapSlot {
 		case m.Problem != "":
 		case i >= c.NumMaps:
 			m.Problem = fmt.Sprintf("map %d %q: the core's map table has %d entries", i, s.Name, c.NumMaps)
-		case s.ValueSize == 0 || s.ValueSize >= 1<<16:
+		case (s.ValueSize == 0 && m.Type != MapRing) || s.ValueSize >= 1<<16:
 			m.Problem = fmt.Sprintf("map %d %q: value size %d (the hardware takes 1 to 65535)", i, s.Name, s.ValueSize)
 		case s.KeySize >= 1<<16:
 			m.Problem = fmt.Sprintf("map %d %q: key size %d (the hardware takes up to 65535)", i, s.Name, s.KeySize)
@@ -316,6 +329,10 @@ var hwHelpers = []helperDef{
 	{Fn: asm.FnTailCall, Key: "tailcall"},
 	{Fn: asm.FnRedirectMap, Key: "redirectmap"},
 	{Fn: asm.FnLoop, Key: "loop"},
+	{Fn: asm.FnRingbufOutput, Key: "rbout"},
+	{Fn: asm.FnRingbufReserve, Key: "rbres"},
+	{Fn: asm.FnRingbufSubmit, Key: "rbsub"},
+	{Fn: asm.FnRingbufDiscard, Key: "rbdis"},
 }
 
 // HardwareHelpers returns the helpers the generated core implements.
@@ -355,6 +372,7 @@ type data struct {
 	MaxDepth, FrameDW     int
 	NumProgs, ProgIW      int
 	MaxTailCalls          int
+	RingSlots             int
 	NumHash, HashEntries  int
 	HashSlotW             int
 	HashKeyWords          int
@@ -495,7 +513,8 @@ func templateData(cfg Config) (*data, error) {
 		NumMaps: cfg.NumMaps, MapIW: max(1, bits.Len(uint(cfg.NumMaps-1))), RecipW: cfg.DmemAW + 17,
 		MaxDepth: sim.MaxCallDepth, FrameDW: bits.Len(uint(sim.MaxCallDepth - 1)),
 		NumProgs: cfg.NumProgs, ProgIW: max(1, bits.Len(uint(cfg.NumProgs-1))), MaxTailCalls: sim.MaxTailCalls,
-		NumHash: cfg.NumHash, HashEntries: cfg.HashEntries, HashSlotW: bits.Len(uint(cfg.HashEntries - 1)),
+		RingSlots: RingSlots,
+		NumHash:   cfg.NumHash, HashEntries: cfg.HashEntries, HashSlotW: bits.Len(uint(cfg.HashEntries - 1)),
 		HashKeyWords: cfg.HashKey / 8, HashKeyShift: bits.Len(uint(cfg.HashKey/8 - 1)),
 		MaxCycles: cfg.MaxCycles, XdpFrameSize: xdpFrameSize, EthHdrLen: ethHdrLen, XdpMetaMax: xdpMetaMax,
 		DefaultFixed: p.Helper.Fixed, DefaultPerWord: p.Helper.PerWord, Hc: map[string]string{},
@@ -604,7 +623,7 @@ func helperFeasible(h helperDef, call int) error {
 				return fmt.Errorf("%s: %d bytes need %d cycles, the table gives %d", h.Name, n, (n+7)/8+4, last(n)+1)
 			}
 		}
-	case "loadbytes", "storebytes":
+	case "loadbytes", "storebytes", "rbout":
 		for n := 1; n <= 4096; n++ {
 			if last(n) < (n+7)/8+1 {
 				return fmt.Errorf("%s: %d bytes need %d cycles, the table gives %d", h.Name, n, (n+7)/8+2, last(n)+1)

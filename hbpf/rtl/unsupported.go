@@ -212,6 +212,7 @@ const (
 	CfgProg0     = 128    // program p: CfgProg0 + p = {length << 16 | first slot}
 	CfgMap0      = 256    // map i's descriptor: CfgMap0 + 4*i + 0..3
 	CfgHash0     = 0x1000 // key store s: CfgHash0 + s<<10 + slot*words + word; control at entries*words
+	CfgRing0     = 0x2000 // ring unit: +0 {used << 31 | map << 16}, +1 size-1, +2 producer, +3 consumer
 )
 
 // Words returns the four configuration words of the map's descriptor.

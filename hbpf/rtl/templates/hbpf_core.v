@@ -61,6 +61,9 @@ module hbpf_core #(
   input  wire                        hash_we_i,
   input  wire [15:0]                 hash_addr_i,
   input  wire [63:0]                 hash_wdata_i,
+  input  wire                        ring_we_i,
+  input  wire [1:0]                  ring_addr_i,
+  input  wire [31:0]                 ring_wdata_i,
   // maps
   input  wire [NUM_MAPS*3-1:0]       map_type_i,
   input  wire [NUM_MAPS*16-1:0]      map_ksize_i,
@@ -285,6 +288,7 @@ module hbpf_core #(
     .r0_i(r0), .depth0_i(depth0), .prog_len_i(cur_len), .prog_ok_i(prog_ok),
     .cycle_i(cycle_q), .clock_i(clock_q), .seed_i(seed_i), .seed_we_i(seed_we_i),
     .hash_we_i(hash_we_i), .hash_addr_i(hash_addr_i), .hash_wdata_i(hash_wdata_i),
+    .ring_we_i(ring_we_i), .ring_addr_i(ring_addr_i), .ring_wdata_i(ring_wdata_i),
     .meta_i(meta_q), .data_i(data_q), .end_i(end_q), .hard_end_i(hard_end_i),
     .map_type_i(map_type_i), .map_ksize_i(map_ksize_i), .map_max_i(map_max_i),
     .map_bytes_i(map_bytes_i), .map_vsize_i(map_vsize_i), .map_recip_i(map_recip_i),

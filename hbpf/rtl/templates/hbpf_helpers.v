@@ -23,6 +23,10 @@
 // bpf_tail_call on PROG_ARRAY (per entry {program, present} in 8 bytes that
 // programs cannot address). A tail call switches program at its last step.
 // bpf_loop checks its arguments; the core enters the callback (hbpf_core).
+// One RINGBUF map: bpf_ringbuf_output/reserve/submit/discard keep the
+// producer and consumer positions and a table of RB_SLOTS outstanding
+// reservations (the oldest plays the simulator's pending position), and
+// write the kernel's 8-byte record headers into the ring.
 //
 // Memory work runs through one engine that reads eight bytes per cycle from
 // step 1 on and writes them one cycle later: map values (update), packet
@@ -71,6 +75,9 @@ module hbpf_helpers #(
   input  wire                        hash_we_i,   // host writes to the key stores
   input  wire [15:0]                 hash_addr_i, // store << 10 | word
   input  wire [63:0]                 hash_wdata_i,
+  input  wire                        ring_we_i,   // host writes to the ring unit
+  input  wire [1:0]                  ring_addr_i, // 0 {used[31], map[21:16]}, 1 mask, 2 producer, 3 consumer
+  input  wire [31:0]                 ring_wdata_i,
   // xdp_md context
   input  wire [31:0]                 meta_i,
   input  wire [31:0]                 data_i,
@@ -120,7 +127,8 @@ module hbpf_helpers #(
   localparam [3:0]  CAUSE_TAIL    = 4'd9;
   localparam [7:0]  MAX_TAILS     = 8'd«.MaxTailCalls»;
   localparam [2:0]  T_ARRAY = 3'd1, T_PCPU_ARRAY = 3'd2, T_DEVMAP = 3'd3, T_PROG_ARRAY = 3'd4, T_TARGET = 3'd5,
-                    T_HASH = 3'd6;
+                    T_HASH = 3'd6, T_RING = 3'd7;
+  localparam integer RB_SLOTS = «.RingSlots»;  // outstanding ring-buffer reservations
 
   // Byte mask of the low n bytes (n = 0 means 8).
   function [63:0] bytemask(input [3:0] nb);
@@ -171,6 +179,10 @@ module hbpf_helpers #(
   wire is_meta   = (id_i == «.Hc.meta»);
   wire is_tail   = (id_i == «.Hc.tail»);
   wire is_loop   = (id_i == «.Hc.loop»);
+  wire is_rbout  = (id_i == «.Hc.rbout»);
+  wire is_rbres  = (id_i == «.Hc.rbres»);
+  wire is_rbsub  = (id_i == «.Hc.rbsub»);
+  wire is_rbdis  = (id_i == «.Hc.rbdis»);
 
   // bpf_loop(nr_loops, callback, ctx, flags): flags must be 0 (-EINVAL), at
   // most 2^23 loops (-E2BIG), the callback a slot of the program (region 5).
@@ -206,6 +218,10 @@ module hbpf_helpers #(
     if (is_ldb || is_stb) begin
       ca_addr = a3;
       ca_size = {1'b0, a4[31:0]};
+    end
+    if (is_rbout) begin
+      ca_addr = a2;
+      ca_size = (a3[63:32] != 32'd0) ? {1'b1, 32'd0} : {1'b0, a3[31:0]};
     end
   end
 
@@ -257,6 +273,65 @@ module hbpf_helpers #(
   wire [31:0] t_clear = (t_grow && t_top > end_i) ? t_top - end_i : 32'd0;
   assign dirty_o = dirty_q;
 
+  // --------------------------------------------------------- ring buffer
+  reg                rb_used_q;
+  reg  [5:0]         rb_mapq;
+  reg  [31:0]        rb_mask_q, rb_prod_q, rb_cons_q;
+  reg  [RB_SLOTS-1:0] rb_v_q;
+  reg  [31:0]        rb_pos_q [0:RB_SLOTS-1];
+  reg  [31:0]        rb_len_q [0:RB_SLOTS-1];
+  // bpf_ringbuf_output and _reserve name the ring by its handle in r1.
+  wire        rb_map_ok = hmap && (htype == T_RING) && rb_used_q && (rb_mapq == hidx6);
+  wire [63:0] rb_size   = is_rbres ? a2 : a3;
+  wire        rb_fbad   = is_rbres ? (a3 != 64'd0) : ((a4 & ~64'd3) != 64'd0);  // flags
+  wire [31:0] rb_n      = (rb_size[31:0] + 32'd15) & ~32'd7;  // header and 8-byte rounding
+  wire        rb_fits   = (rb_size <= 64'h3fff_ffff) && ({1'b0, rb_n} <= {1'b0, rb_mask_q} + 33'd1);
+  reg  [31:0] rb_pend;       // the oldest reservation, else the producer
+  reg  [RB_SLOTS-1:0] rb_free1; // one free table entry
+  integer ri;
+  always @* begin
+    rb_pend  = rb_prod_q;
+    rb_free1 = {RB_SLOTS{1'b0}};
+    for (ri = RB_SLOTS - 1; ri >= 0; ri = ri - 1) begin
+      if (rb_v_q[ri] && (rb_prod_q - rb_pos_q[ri]) > (rb_prod_q - rb_pend)) rb_pend = rb_pos_q[ri];
+      if (!rb_v_q[ri]) rb_free1 = {RB_SLOTS{1'b0}} | ({{(RB_SLOTS-1){1'b0}}, 1'b1} << ri);
+    end
+  end
+  wire [31:0] rb_next   = rb_prod_q + rb_n;
+  wire        rb_space  = ((rb_next - rb_cons_q) <= rb_mask_q) && ((rb_next - rb_pend) <= rb_mask_q);
+  wire        rb_ok     = rb_map_ok & ~rb_fbad & rb_fits & rb_space;
+  wire        rb_room   = ~is_rbres | (rb_free1 != {RB_SLOTS{1'b0}});  // a table entry for the reservation
+  wire [31:0] rb_at     = rb_prod_q & rb_mask_q;
+  wire [31:0] rb_off    = rb_at + 32'd8;
+  // bpf_ringbuf_submit and _discard name the record by its data pointer in r1.
+  wire [31:0] rb_rgn    = a1[63:32] - 32'd16;
+  wire        rb_rec_map = (a1[63:32] >= 32'd16) && (rb_rgn < NUM_MAPS) && rb_used_q && (rb_mapq == rb_rgn[5:0]) &&
+                           (map_type_i[rb_rgn[MAP_IW-1:0]*3 +: 3] == T_RING);
+  reg  [RB_SLOTS-1:0] rb_hit;
+  reg  [31:0]        rb_hpos, rb_hlen;
+  always @* begin
+    rb_hit = {RB_SLOTS{1'b0}};
+    rb_hpos = 32'd0;
+    rb_hlen = 32'd0;
+    for (ri = 0; ri < RB_SLOTS; ri = ri + 1) begin
+      if (rb_v_q[ri] && ((rb_pos_q[ri] & rb_mask_q) + 32'd8) == a1[31:0]) begin
+        rb_hit[ri] = 1'b1;
+        rb_hpos    = rb_pos_q[ri];
+        rb_hlen    = rb_len_q[ri];
+      end
+    end
+  end
+  wire        rb_found  = (rb_hit != {RB_SLOTS{1'b0}});
+  wire [DMEM_AW-1:0] rb_base = map_base_i[rb_rgn[MAP_IW-1:0]*DMEM_AW +: DMEM_AW];
+  // The record header {page offset, length with the busy and discard bits}.
+  wire        rb_hdr_we = active_i & first_i & ~conf_mode_i &
+                          (((is_rbres | is_rbout) & rb_ok & rb_room) | ((is_rbsub | is_rbdis) & rb_rec_map & rb_found));
+  wire [31:0] rb_hat    = (is_rbsub | is_rbdis) ? (rb_hpos & rb_mask_q) : rb_at;
+  wire [DMEM_AW-1:0] rb_hphys = ((is_rbsub | is_rbdis) ? rb_base : hbase) + rb_hat[DMEM_AW-1:0];
+  wire [31:0] rb_hword  = (is_rbsub | is_rbdis) ? (rb_hlen | (is_rbdis ? 32'h4000_0000 : 32'd0)) :
+                          (rb_size[31:0] | (is_rbres ? 32'h8000_0000 : 32'd0));
+  wire [63:0] rb_hdr    = {{12'd0, rb_hat[31:12]}, rb_hword};
+
   // ------------------------------------------------------------- the plan
   reg        trap;
   reg [3:0]  cause;
@@ -303,6 +378,17 @@ module hbpf_helpers #(
       end else if (tfound && !depth0_i) begin
         trap  = 1'b1;
         cause = CAUSE_TAIL;
+      end
+    end else if (is_rbout || is_rbres) begin
+      if (is_rbout) n = (a3[63:32] != 32'd0) ? 32'hffff_ffff : a3[31:0];
+      if (!rb_map_ok || (is_rbout && a3 != 64'd0 && !ca_ok) || (rb_ok && !rb_room)) begin
+        trap  = 1'b1;
+        cause = CAUSE_ARG;
+      end
+    end else if (is_rbsub || is_rbdis) begin
+      if (!rb_rec_map || !rb_found) begin
+        trap  = 1'b1;
+        cause = CAUSE_ARG;
       end
     end else if (is_loop) begin
       if (l_badcb) begin
@@ -497,6 +583,8 @@ module hbpf_helpers #(
         «.Hc.redirectmap»: ret = rabort ? 64'd0 : (rredir ? 64'd4 : {62'd0, a3[1:0]});
         «.Hc.tailcall»:   ret = r0_i;
         «.Hc.loop»:       ret = l_inval ? 64'hffff_ffff_ffff_ffea : (l_big ? 64'hffff_ffff_ffff_fff9 : 64'd0);
+        «.Hc.rbres»:      ret = rb_ok ? {32'd16 + hidx32, rb_off} : 64'd0;
+        «.Hc.rbout»:      ret = rb_fbad ? 64'hffff_ffff_ffff_ffea : (rb_ok ? 64'd0 : 64'hffff_ffff_ffff_fff5);
         «.Hc.csum»:       ret = {48'd0, csum16};
         «.Hc.head»:       ret = h_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
         «.Hc.meta»:       ret = m_inval ? 64'hffff_ffff_ffff_ffea : (m_acces ? 64'hffff_ffff_ffff_fff3 : 64'd0);
@@ -588,7 +676,25 @@ module hbpf_helpers #(
       tails_q   <= 8'd0;
       tprog_q   <= {PROG_IW{1'b0}};
       tfound_q  <= 1'b0;
+      rb_used_q <= 1'b0;
+      rb_mapq   <= 6'd0;
+      rb_mask_q <= 32'd0;
+      rb_prod_q <= 32'd0;
+      rb_cons_q <= 32'd0;
+      rb_v_q    <= {RB_SLOTS{1'b0}};
+      for (ri = 0; ri < RB_SLOTS; ri = ri + 1) begin
+        rb_pos_q[ri] <= 32'd0;
+        rb_len_q[ri] <= 32'd0;
+      end
     end else begin
+      if (ring_we_i) begin
+        case (ring_addr_i)
+          2'd0: begin rb_used_q <= ring_wdata_i[31]; rb_mapq <= ring_wdata_i[21:16]; rb_v_q <= {RB_SLOTS{1'b0}}; end
+          2'd1: rb_mask_q <= ring_wdata_i;
+          2'd2: rb_prod_q <= ring_wdata_i;
+          default: rb_cons_q <= ring_wdata_i;
+        endcase
+      end
       if (seed_we_i) rng_q <= seed_i;
       if (start_i) begin
         dirty_q <= init_end_i;
@@ -682,6 +788,13 @@ module hbpf_helpers #(
             toph_q <= 1'b1;
           end
         end
+        if (is_rbout && rb_ok && a3 != 64'd0) begin
+          mode_q <= E_COPY;
+          src_q  <= ca_phys;
+          dst_q  <= hbase + rb_off[DMEM_AW-1:0];
+          len_q  <= a3[15:0];
+          rem_q  <= a3[15:0];
+        end
         if ((is_ldb || is_stb) && !bytes_inval) begin
           mode_q <= E_COPY;
           src_q  <= is_ldb ? pkt_at : ca_phys;
@@ -723,6 +836,17 @@ module hbpf_helpers #(
           redir_flags_o   <= a3;
         end
         if (!conf_mode_i && is_tcall && tfound_q) tails_q <= tails_q + 8'd1;
+        if (!conf_mode_i && (is_rbres || is_rbout) && rb_ok) rb_prod_q <= rb_next;
+        if (!conf_mode_i && is_rbres && rb_ok) begin
+          for (ri = 0; ri < RB_SLOTS; ri = ri + 1) begin
+            if (rb_free1[ri]) begin
+              rb_v_q[ri]   <= 1'b1;
+              rb_pos_q[ri] <= rb_prod_q;
+              rb_len_q[ri] <= rb_size[31:0];
+            end
+          end
+        end
+        if (!conf_mode_i && (is_rbsub || is_rbdis)) rb_v_q <= rb_v_q & ~rb_hit;
       end
     end
   end
@@ -743,10 +867,10 @@ module hbpf_helpers #(
                    tent_rd ? tent_at :
                    rmap_rd ? (first_i ? rval_at : rpres_at) :
                    (src_q + c_off[DMEM_AW-1:0]);
-  assign we_o    = (wv_q & copy_ok_q) | wr_more;
-  assign waddr_o = wr_more ? dst_q : (dst_q + woff_q);
-  assign wdata_o = wr_more ? 64'd0 : rdata_i;
-  assign be_o    = wr_more ? ((rem_q >= 16'd8) ? 8'hff : ((8'd1 << rem_q[2:0]) - 8'd1)) : wbe_q;
+  assign we_o    = (wv_q & copy_ok_q) | wr_more | rb_hdr_we;
+  assign waddr_o = rb_hdr_we ? rb_hphys : (wr_more ? dst_q : (dst_q + woff_q));
+  assign wdata_o = rb_hdr_we ? rb_hdr : (wr_more ? 64'd0 : rdata_i);
+  assign be_o    = rb_hdr_we ? 8'hff : (wr_more ? ((rem_q >= 16'd8) ? 8'hff : ((8'd1 << rem_q[2:0]) - 8'd1)) : wbe_q);
 
 endmodule
 

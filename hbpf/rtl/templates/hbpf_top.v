@@ -18,6 +18,8 @@
 //           12 bpf_get_prandom_u32 state
 //          128 + p  program p«if .Baked» (baked: writes are ignored)«end»: {length[31:16], first slot[15:0]}
 //       0x1000 + s<<10 + w  key store s of the hash maps (see hbpf_hash.v)
+//       0x2000 + k  the ring-buffer unit: k=0 {used[31], map[21:16]}, 1 ring size - 1,
+//                   2 producer position, 3 consumer position
 //          256 + 4*i + k  map i«if .BakedMaps» (baked: writes are ignored)«end»: k=0 {value size[47:32], key size[31:16],
 //                 read-only[3], type[2:0] (rtl.MapArray, …)}, k=1 {bytes[63:32],
 //                 max entries[31:0]}, k=2 physical base, k=3 slot reciprocal
@@ -99,6 +101,7 @@ module hbpf_top #(
   wire cfg_we = host_we_i & (host_sel_i == 2'd2) & ~busy_o;
   wire seed_we = cfg_we & (host_addr_i == 16'd12);
   wire hash_we = cfg_we & (host_addr_i[15:12] == 4'd1);
+  wire ring_we = cfg_we & (host_addr_i[15:2] == 14'h0800);
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -284,6 +287,7 @@ module hbpf_top #(
     .ctx_meta_i(meta_q), .ctx_data_i(data_q), .ctx_end_i(end_q), .hard_end_i(hard_end_q),
     .ingress_i(ingress_q), .rxq_i(rxq_q), .seed_i(host_wdata_i[31:0]), .seed_we_i(seed_we),
     .hash_we_i(hash_we), .hash_addr_i({4'd0, host_addr_i[11:0]}), .hash_wdata_i(host_wdata_i),
+    .ring_we_i(ring_we), .ring_addr_i(host_addr_i[1:0]), .ring_wdata_i(host_wdata_i[31:0]),
     .map_type_i(map_type), .map_ksize_i(map_ksize), .map_max_i(map_max), .map_bytes_i(map_bytes),
     .map_vsize_i(map_vsize), .map_recip_i(map_recip), .map_base_i(map_base), .map_ro_i(map_ro),
     .rom_addr_o(rom_addr), .rom_data_i(rom_data),

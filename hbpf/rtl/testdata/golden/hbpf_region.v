@@ -81,7 +81,8 @@ module hbpf_region #(
 
   wire pkt_ok = is_pkt && (off >= pkt_lo_i) && (last <= {2'b00, pkt_hi_i});
   wire stk_ok = is_stk && (last <= stack_end);
-  wire map_ok = is_map && (last <= {2'b00, m_bytes}) && (slot_last <= {18'd0, m_vsize});
+  // A ring buffer (value size 0) has no slots: its data area is one block.
+  wire map_ok = is_map && (last <= {2'b00, m_bytes}) && ((m_vsize == 16'd0) || (slot_last <= {18'd0, m_vsize}));
 
   assign ok_o = pkt_ok | stk_ok | (map_ok & ~(wr_i & map_ro_i[midx]));
 
