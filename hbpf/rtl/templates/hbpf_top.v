@@ -17,15 +17,20 @@
 //            8 ingress_ifindex     9 rx_queue_index   11 program to start
 //           12 bpf_get_prandom_u32 state
 //          128 + p  program p«if .Baked» (baked: writes are ignored)«end»: {length[31:16], first slot[15:0]}
-//       0x1000 + s<<10 + w  key store s of the hash maps (see hbpf_hash.v)
-//       0x2000 + k  the ring-buffer unit: k=0 {used[31], map[21:16]}, 1 ring size - 1,
-//                   2 producer position, 3 consumer position
 //          256 + 4*i + k  map i«if .BakedMaps» (baked: writes are ignored)«end»: k=0 {value size[47:32], key size[31:16],
 //                 read-only[3], type[2:0] (rtl.MapArray, …)}, k=1 {bytes[63:32],
 //                 max entries[31:0]}, k=2 physical base, k=3 slot reciprocal
-// start_i runs the program from slot 0 with a fresh register file; done_o
-// rises when it exits or traps. State that outlives a run: map values, the
-// cycle clock of bpf_ktime_get_ns, the bpf_get_prandom_u32 state.
+//       0x1000 + s<<10 + w  key store s of the hash maps (see hbpf_hash.v)
+//       0x2000 + k  the ring-buffer unit: k=0 {used[31], map[21:16]}, 1 ring size - 1,
+//                   2 producer position, 3 consumer position
+// start_i runs the program to start from its first slot with a fresh register
+// file; done_o rises when it exits or traps. State that outlives a run: map
+// values and key stores, the ring buffer, the cycle clock of
+// bpf_ktime_get_ns, the bpf_get_prandom_u32 state.
+//
+// The parameters document the configuration the generator derived them for
+// (hbpfc verilog --prog-aw, --dmem-aw, --maps, …); regenerate rather than
+// override them, as the modules below carry constants derived with them.
 
 `default_nettype none
 
