@@ -2,12 +2,17 @@ package offload
 
 import (
 	"fmt"
+	"math/bits"
+	"regexp"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 
 	"github.com/hbpf/hbpf/hbpf/isa"
+	"github.com/hbpf/hbpf/hbpf/rtl"
 	"github.com/hbpf/hbpf/hbpf/sim"
 	"github.com/hbpf/hbpf/hbpf/sim/timing"
 )
@@ -65,23 +70,21 @@ type MapUse struct {
 	Bytes      int    `json:"bytes"`
 }
 
-// Core describes what the target core can hold and run. The RTL generator
-// supplies the hardware's real limits through Unsupported.
+// Core describes the target core. The hardware's own limits (helpers and map
+// types in hardware, memory sizes) come from the RTL generator's check for
+// the core specialised to the program, sized from its map specs.
 type Core struct {
 	Name         string
-	MaxSlots     int // instruction memory, in slots
-	MapMemBytes  int // on-chip memory available for maps, in bytes
 	StackFrame   int // bytes per frame
 	MaxCallDepth int
-	// Unsupported lists what the hardware cannot do for this program (helpers,
-	// map types not yet in hardware). Nil means the simulator's own limits only.
-	Unsupported func(p *isa.Program, maps []*isa.MapSpec) []Blocker
+	// RTL is the generator configuration the program is checked against;
+	// Prog and Maps are filled in from the program being evaluated.
+	RTL rtl.Config
 }
 
-// DefaultCore is the hbpf core in its default configuration: 4096 instruction
-// slots, 512 KiB of map memory (a mid-size FPGA's block RAM share), 512-byte
-// frames, 8 frames.
-var DefaultCore = Core{Name: "hbpf", MaxSlots: 4096, MapMemBytes: 512 << 10, StackFrame: sim.StackFrame, MaxCallDepth: sim.MaxCallDepth}
+// DefaultCore is the hbpf core with 512-byte frames and 8 frames, specialised
+// to the program (its code in ROM, memories sized from its maps).
+var DefaultCore = Core{Name: "hbpf", StackFrame: sim.StackFrame, MaxCallDepth: sim.MaxCallDepth}
 
 // Inventory lists the features program p of obj uses.
 func Inventory(obj *isa.Object, p *isa.Program) Features {
@@ -241,50 +244,60 @@ func callDepth(p *isa.Program) int {
 // Check returns what stops program p of obj from running on core c.
 func Check(obj *isa.Object, p *isa.Program, f Features, c Core) []Blocker {
 	var bs []Blocker
-	at := func(in *isa.Insn, reason string) Blocker {
-		b := Blocker{Slot: in.Slot, Insn: isa.Format(in, isa.SyntaxConformance), Reason: reason}
-		if in.Source != nil {
-			b.Source = fmt.Sprintf("%s:%d: %s", in.Source.File, in.Source.Line, in.Source.Text)
-		}
-		return b
-	}
-	supported := map[int32]bool{}
-	for _, h := range sim.Helpers {
-		supported[int32(h)] = true
-	}
-	for i := range p.Insns {
-		in := &p.Insns[i]
-		switch {
-		case in.Op == isa.OpCall && !supported[int32(in.Imm)]:
-			bs = append(bs, at(in, fmt.Sprintf("helper %d %s is not implemented by the core", in.Imm, sim.HelperName(int32(in.Imm)))))
-		case in.Op == isa.OpLdAbs || in.Op == isa.OpLdInd:
-			bs = append(bs, at(in, "legacy packet access (ld_abs/ld_ind) is for socket filters, not XDP"))
-		case in.Op == isa.OpCallx:
-			bs = append(bs, at(in, "callx (call through a register) is not in the XDP core"))
-		}
-	}
-	if f.Slots > c.MaxSlots {
-		bs = append(bs, Blocker{Slot: -1, Reason: fmt.Sprintf("program has %d slots; the instruction memory holds %d", f.Slots, c.MaxSlots)})
-	}
 	if f.StackBytes > c.StackFrame {
 		bs = append(bs, Blocker{Slot: -1, Reason: fmt.Sprintf("stack use of %d bytes exceeds the %d-byte frame", f.StackBytes, c.StackFrame)})
 	}
 	if f.CallDepth > c.MaxCallDepth {
 		bs = append(bs, Blocker{Slot: -1, Reason: fmt.Sprintf("bpf-to-bpf call depth %d exceeds %d frames (or recursion)", f.CallDepth, c.MaxCallDepth)})
 	}
-	if f.MapMemBytes > c.MapMemBytes {
-		bs = append(bs, Blocker{Slot: -1, Reason: fmt.Sprintf("maps need %d bytes; the core has %d bytes of map memory", f.MapMemBytes, c.MapMemBytes)})
-	}
-	for _, m := range obj.Maps {
-		if m.Type == ebpf.ArrayOfMaps || m.Type == ebpf.HashOfMaps {
-			bs = append(bs, Blocker{Slot: -1, Reason: fmt.Sprintf("map %s: %s (map-in-map) is not supported by the core", m.Name, m.Type)})
+	which := 0
+	for i, q := range obj.Programs {
+		if q == p {
+			which = i
 		}
 	}
-	if c.Unsupported != nil {
-		bs = append(bs, c.Unsupported(p, obj.Maps)...)
+	cfg := c.RTL
+	cfg.Prog, cfg.Maps = p, obj.Maps
+	if total := totalSlots(obj); cfg.ProgAW == 0 && len(obj.Programs) > 1 && f.TailCalls > 0 {
+		// Tail calls reach the object's other programs: size the program
+		// memory for all of them.
+		cfg.ProgAW = max(2, bits.Len(uint(total-1)))
+	}
+	for _, u := range cfg.UnsupportedObject(obj.Programs, which, obj.Maps) {
+		bs = append(bs, blockerFrom(p, strings.TrimPrefix(u, "not offloadable: ")))
 	}
 	for _, err := range obj.Unsupported {
 		bs = append(bs, Blocker{Slot: -1, Reason: err.Error()})
 	}
 	return bs
+}
+
+var slotRE = regexp.MustCompile(`\bslots? (\d+)`)
+
+// blockerFrom locates the hardware's reason at its instruction, when it names
+// a slot, so the report can show the instruction and its C line.
+func blockerFrom(p *isa.Program, reason string) Blocker {
+	b := Blocker{Slot: -1, Reason: reason}
+	m := slotRE.FindStringSubmatch(reason)
+	if m == nil {
+		return b
+	}
+	slot, _ := strconv.Atoi(m[1])
+	in := p.At(slot)
+	if in == nil {
+		return b
+	}
+	b.Slot, b.Insn = slot, isa.Format(in, isa.SyntaxConformance)
+	if in.Source != nil {
+		b.Source = fmt.Sprintf("%s:%d: %s", in.Source.File, in.Source.Line, strings.TrimSpace(in.Source.Text))
+	}
+	return b
+}
+
+func totalSlots(obj *isa.Object) int {
+	n := 0
+	for _, p := range obj.Programs {
+		n += p.NumSlots()
+	}
+	return n
 }
