@@ -250,20 +250,23 @@ func Check(obj *isa.Object, p *isa.Program, f Features, c Core) []Blocker {
 	if f.CallDepth > c.MaxCallDepth {
 		bs = append(bs, Blocker{Slot: -1, Reason: fmt.Sprintf("bpf-to-bpf call depth %d exceeds %d frames (or recursion)", f.CallDepth, c.MaxCallDepth)})
 	}
-	which := 0
-	for i, q := range obj.Programs {
-		if q == p {
-			which = i
-		}
-	}
+	// Tail calls reach the object's other programs, which must then be in
+	// the program memory too; otherwise the program is alone.
+	progs, which := []*isa.Program{p}, 0
 	cfg := c.RTL
 	cfg.Prog, cfg.Maps = p, obj.Maps
-	if total := totalSlots(obj); cfg.ProgAW == 0 && len(obj.Programs) > 1 && f.TailCalls > 0 {
-		// Tail calls reach the object's other programs: size the program
-		// memory for all of them.
-		cfg.ProgAW = max(2, bits.Len(uint(total-1)))
+	if f.TailCalls > 0 && len(obj.Programs) > 1 {
+		progs = obj.Programs
+		for i, q := range obj.Programs {
+			if q == p {
+				which = i
+			}
+		}
+		if cfg.ProgAW == 0 {
+			cfg.ProgAW = max(2, bits.Len(uint(totalSlots(obj)-1)))
+		}
 	}
-	for _, u := range cfg.UnsupportedObject(obj.Programs, which, obj.Maps) {
+	for _, u := range cfg.UnsupportedObject(progs, which, obj.Maps) {
 		bs = append(bs, blockerFrom(p, strings.TrimPrefix(u, "not offloadable: ")))
 	}
 	for _, err := range obj.Unsupported {
