@@ -265,6 +265,9 @@ func Check(obj *isa.Object, p *isa.Program, f Features, c Core) []Blocker {
 		if cfg.ProgAW == 0 {
 			cfg.ProgAW = max(2, bits.Len(uint(totalSlots(obj)-1)))
 		}
+		if cfg.NumProgs == 0 {
+			cfg.NumProgs = len(obj.Programs)
+		}
 	}
 	for _, u := range cfg.UnsupportedObject(progs, which, obj.Maps) {
 		bs = append(bs, blockerFrom(p, strings.TrimPrefix(u, "not offloadable: ")))
