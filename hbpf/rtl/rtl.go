@@ -57,7 +57,12 @@ const (
 	// Hash maps: key stores (content-addressable), keys each, key bytes.
 	DefaultNumHash     = 1
 	DefaultHashEntries = 8
-	DefaultHashKey     = 16
+	// The largest key stores the generator builds: MaxNumHash stores of
+	// MaxHashEntries keys of MaxHashKey bytes (content-addressed registers).
+	MaxNumHash     = 4
+	MaxHashEntries = 256
+	MaxHashKey     = 16
+	DefaultHashKey = 16
 )
 
 // Fault is a deliberate bug planted in the generated hardware, to prove that
@@ -241,6 +246,10 @@ func (c Config) Layout(specs []*isa.MapSpec) []MapSlot {
 			switch {
 			case stores >= c.NumHash:
 				m.Problem = fmt.Sprintf("map %d %q: the core has %d hash key stores, all taken", i, s.Name, c.NumHash)
+			case int(s.MaxEntries) > MaxHashEntries:
+				m.Problem = fmt.Sprintf("map %d %q: %d entries, the hardware's hash key stores hold at most %d (a block-RAM hash unit is not built yet)", i, s.Name, s.MaxEntries, MaxHashEntries)
+			case int(s.KeySize) > MaxHashKey:
+				m.Problem = fmt.Sprintf("map %d %q: %d-byte keys, the hardware's hash key stores take at most %d", i, s.Name, s.KeySize, MaxHashKey)
 			case int(s.MaxEntries) > c.HashEntries:
 				m.Problem = fmt.Sprintf("map %d %q: %d entries, the hardware's hash key stores hold %d", i, s.Name, s.MaxEntries, c.HashEntries)
 			case int(s.KeySize) > c.HashKey:
@@ -525,7 +534,7 @@ func templateData(cfg Config) (*data, error) {
 	if cfg.DmemAW < 14 || cfg.DmemAW > 16 {
 		return nil, fmt.Errorf("data memory of 2^%d bytes: the core takes 2^14 (packet and stack) to 2^16", cfg.DmemAW)
 	}
-	if cfg.NumHash > 4 || cfg.HashEntries > 256 || cfg.HashKey > 16 {
+	if cfg.NumHash > MaxNumHash || cfg.HashEntries > MaxHashEntries || cfg.HashKey > MaxHashKey {
 		return nil, fmt.Errorf("hash key stores: %d of %d keys of %d bytes: the core takes up to 4 stores of 256 keys of 16 bytes", cfg.NumHash, cfg.HashEntries, cfg.HashKey)
 	}
 	if cfg.NumProgs > 128 {
