@@ -274,6 +274,8 @@ func (r *Report) writePlots(dir string) ([]string, error) {
 		sc.Legend.Add(run.prof.Name, s)
 	}
 	sc.Legend.Top = true
+	sc.Y.Min = 0
+	sc.Y.Max *= 1.25 // room for the legend above the points
 	for _, ext := range []string{"svg", "png"} {
 		name := "cycles-vs-size." + ext
 		if err := sc.Save(7*vg.Inch, 4*vg.Inch, filepath.Join(dir, name)); err != nil {
