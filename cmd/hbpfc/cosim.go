@@ -34,6 +34,7 @@ func cosimCommand() *cli.Command {
 			&cli.StringFlag{Name: "vcd", Usage: "write the waveform of the model to `FILE` (builds a tracing model)"},
 			&cli.BoolFlag{Name: "alone", Usage: "do not stream retirement records: compare only results, packets and maps (speed)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as one JSON document"},
+			&cli.BoolFlag{Name: "specialised", Usage: "run the core specialised to the program (hbpfc verilog --prog): its code in ROM, unused units left out"},
 			&cli.StringFlag{Name: "fault", Usage: "plant fault `F` in the RTL (alu-xor, load-cycle): proves the checker fails"},
 			&cli.IntFlag{Name: "random", Usage: "instead of PROG, run `N` random programs (hbpf/randprog) on --packets packets each"},
 			&cli.Int64Flag{Name: "first", Value: 1, Usage: "with --random: the first program seed `S`"},
@@ -54,6 +55,7 @@ type cosimSummary struct {
 	Seconds      float64 `json:"seconds"`      // wall time of the runs
 	CyclesPerSec float64 `json:"clocks_per_s"` // model speed
 	LockStep     bool    `json:"lock_step"`
+	Specialised  bool    `json:"specialised,omitempty"` // the core specialised to the program
 	Model        string  `json:"model"`
 	ModelCached  bool    `json:"model_cached"`
 	BuildSeconds float64 `json:"build_seconds"`
@@ -83,6 +85,13 @@ func cosimAction(c *cli.Context) error {
 	idx, err := xdp.SelectProgram(f.Object, c.String("name"))
 	if err != nil {
 		return err
+	}
+	progs, which := f.Object.Programs, idx
+	if c.Bool("specialised") {
+		var spec rtl.Config
+		spec, progs, which = rtl.Specialise(f.Object.Programs, idx, f.Object.Maps)
+		spec.Profile, spec.DmemAW, spec.ClockMHz, spec.Fault = rc.Profile, rc.DmemAW, rc.ClockMHz, rc.Fault
+		rc = spec
 	}
 	memMode := c.IsSet("mem") || (f.Kind == isa.KindData && !c.IsSet("pcap") && !c.IsSet("packet"))
 	var mem []byte
@@ -136,7 +145,7 @@ func cosimAction(c *cli.Context) error {
 		return err
 	}
 	defer s.Close()
-	ch, err := cosim.NewChecker(s, rc, f.Object.Programs, idx, f.Object.Maps, sc)
+	ch, err := cosim.NewChecker(s, rc, progs, which, f.Object.Maps, sc)
 	if err != nil {
 		if errors.Is(err, cosim.ErrUnsupported) {
 			return withCode(exitBadInput, err)
@@ -144,7 +153,7 @@ func cosimAction(c *cli.Context) error {
 		return err
 	}
 	ch.NoRecords = c.Bool("alone")
-	sum := cosimSummary{Program: f.Object.Programs[idx].Name, LockStep: !ch.NoRecords, Model: m.Dir,
+	sum := cosimSummary{Program: f.Object.Programs[idx].Name, Specialised: c.Bool("specialised"), LockStep: !ch.NoRecords, Model: m.Dir,
 		ModelCached: m.Cached, BuildSeconds: m.Duration.Seconds()}
 	t0 := time.Now()
 	check := func(err error, cycles uint64) error {

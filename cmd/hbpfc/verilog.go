@@ -50,8 +50,9 @@ func verilogCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				cfg.Prog, cfg.Maps = f.Object.Programs[idx], f.Object.Maps
-				for _, u := range cfg.Unsupported(cfg.Prog, cfg.Maps) {
+				spec, progs, which := rtl.Specialise(f.Object.Programs, idx, f.Object.Maps)
+				cfg.Prog, cfg.Progs, cfg.Maps = spec.Prog, spec.Progs, spec.Maps
+				for _, u := range cfg.UnsupportedObject(progs, which, cfg.Maps) {
 					fmt.Fprintf(os.Stderr, "hbpfc: warning: %s\n", u)
 				}
 			}
@@ -128,8 +129,8 @@ func rtlLogicCost(obj *isa.Object, prog int) (*offload.Logic, error) {
 		return nil, err
 	}
 	lg := &offload.Logic{}
-	spec := rtl.Config{Prog: obj.Programs[prog], Maps: obj.Maps}
-	for _, u := range spec.Unsupported(spec.Prog, spec.Maps) {
+	spec, progs, which := rtl.Specialise(obj.Programs, prog, obj.Maps)
+	for _, u := range spec.UnsupportedObject(progs, which, spec.Maps) {
 		lg.Notes = append(lg.Notes, u)
 	}
 	special, err := rtl.Generate(spec)

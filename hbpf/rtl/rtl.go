@@ -95,9 +95,14 @@ type Config struct {
 	MaxCycles                     uint64  // cycle budget after reset; default sim.DefaultMaxCycles
 
 	// Prog, if set, is baked into the program memory, and Maps into the map
-	// table; the program memory shrinks to fit.
-	Prog *isa.Program
-	Maps []*isa.MapSpec
+	// table; the program memory shrinks to fit, and the instruction classes
+	// (multiply, divide), helpers and hash maps the program never uses are
+	// left out of the hardware. Progs, if set, are baked instead of Prog
+	// alone, in this order (the programs a tail call reaches by index, as
+	// the object lists them); Prog must be one of them.
+	Prog  *isa.Program
+	Progs []*isa.Program
+	Maps  []*isa.MapSpec
 
 	Fault Fault // plant a fault (tests only)
 }
@@ -112,7 +117,7 @@ func (c Config) withDefaults() Config {
 	if c.ProgAW == 0 {
 		c.ProgAW = DefaultProgAW
 		if c.Prog != nil {
-			c.ProgAW = max(2, bits.Len(uint(c.Prog.NumSlots()-1)))
+			c.ProgAW = max(2, bits.Len(uint(bakedSlots(c.baked())-1)))
 		}
 	}
 	if c.DmemAW == 0 {
@@ -128,7 +133,7 @@ func (c Config) withDefaults() Config {
 	if c.NumProgs == 0 {
 		c.NumProgs = DefaultNumProgs
 		if c.Prog != nil {
-			c.NumProgs = 1
+			c.NumProgs = len(c.baked())
 		}
 	}
 	c.NumProgs = 1 << bits.Len(uint(c.NumProgs-1))
@@ -160,6 +165,86 @@ func (c Config) withDefaults() Config {
 	}
 	return c
 }
+
+// baked returns the programs baked into the program memory, if any.
+func (c Config) baked() []*isa.Program {
+	switch {
+	case c.Prog == nil:
+		return nil
+	case len(c.Progs) > 0:
+		return c.Progs
+	default:
+		return []*isa.Program{c.Prog}
+	}
+}
+
+func bakedSlots(progs []*isa.Program) int {
+	n := 0
+	for _, p := range progs {
+		n += p.NumSlots()
+	}
+	return n
+}
+
+// Specialise returns the configuration of the core specialised to program
+// which of an object's programs progs with the object's maps: the program
+// alone, or, when it tail-calls and the object has other programs, all of
+// them. It also returns the programs and the index of the program as the
+// core holds them, for loading the simulator alike.
+func Specialise(progs []*isa.Program, which int, maps []*isa.MapSpec) (Config, []*isa.Program, int) {
+	p := progs[which]
+	if len(progs) > 1 && callsHelper(p, asm.FnTailCall) {
+		return Config{Prog: p, Progs: progs, Maps: maps}, progs, which
+	}
+	return Config{Prog: p, Maps: maps}, []*isa.Program{p}, 0
+}
+
+func callsHelper(p *isa.Program, fn asm.BuiltinFunc) bool {
+	for i := range p.Insns {
+		if in := &p.Insns[i]; in.Op == isa.OpCall && asm.BuiltinFunc(in.Imm) == fn {
+			return true
+		}
+	}
+	return false
+}
+
+// usage is what the baked programs use of the hardware; nil programs use
+// everything.
+type usage struct {
+	mul, div, hash bool
+	helpers        map[asm.BuiltinFunc]bool // nil: all
+}
+
+func usageOf(progs []*isa.Program, maps []*isa.MapSpec) usage {
+	if progs == nil {
+		return usage{mul: true, div: true, hash: true}
+	}
+	u := usage{helpers: map[asm.BuiltinFunc]bool{}}
+	for _, s := range maps {
+		u.hash = u.hash || isHash(s.Type)
+	}
+	for _, p := range progs {
+		for i := range p.Insns {
+			in := &p.Insns[i]
+			switch timing.ClassOf(in) {
+			case timing.Mul:
+				u.mul = true
+			case timing.Div32, timing.Div64:
+				u.div = true
+			}
+			switch in.Op {
+			case isa.OpCall:
+				u.helpers[asm.BuiltinFunc(in.Imm)] = true
+			case isa.OpCallx:
+				u.helpers = nil // any helper, chosen at run time
+				return u
+			}
+		}
+	}
+	return u
+}
+
+func (u usage) helper(fn asm.BuiltinFunc) bool { return u.helpers == nil || u.helpers[fn] }
 
 // NsPerCycle returns the nanoseconds per cycle of bpf_ktime_get_ns, which
 // the hardware needs to be an integer.
@@ -310,6 +395,8 @@ func Recip(aw int, vs uint32) uint64 {
 type helperDef struct {
 	Fn      asm.BuiltinFunc
 	Const   string // Verilog localparam name
+	Use     string // Verilog localparam: the helper is built
+	Used    bool
 	Key     string // short name used by the templates
 	Simple  bool   // needs no argument checks
 	ID      int32
@@ -358,6 +445,12 @@ type tmplMap struct {
 	MapSlot
 }
 
+// bakedProg is a row of the baked program table.
+type bakedProg struct {
+	Name        string
+	Base, Slots int
+}
+
 // data is what the templates see.
 type data struct {
 	Banner                string
@@ -368,6 +461,9 @@ type data struct {
 	Div                   struct{ K, Iters64, Iters32 int }
 	Helpers               []helperDef
 	Hc                    map[string]string
+	Uc                    map[string]string
+	UseMul, UseDiv        bool
+	UseHash               bool
 	DefaultFixed          int
 	DefaultPerWord        int
 	PCW                   int
@@ -396,6 +492,7 @@ type data struct {
 	ProgName              string
 	ProgSlots             int
 	ProgWords             []uint64
+	BakedProgs            []bakedProg
 	Maps                  []tmplMap
 }
 
@@ -526,7 +623,7 @@ func templateData(cfg Config) (*data, error) {
 		NumHash:   cfg.NumHash, HashEntries: cfg.HashEntries, HashSlotW: bits.Len(uint(cfg.HashEntries - 1)),
 		HashKeyWords: cfg.HashKey / 8, HashKeyShift: bits.Len(uint(cfg.HashKey/8 - 1)),
 		MaxCycles: cfg.MaxCycles, XdpFrameSize: xdpFrameSize, EthHdrLen: ethHdrLen, XdpMetaMax: xdpMetaMax,
-		DefaultFixed: p.Helper.Fixed, DefaultPerWord: p.Helper.PerWord, Hc: map[string]string{},
+		DefaultFixed: p.Helper.Fixed, DefaultPerWord: p.Helper.PerWord, Hc: map[string]string{}, Uc: map[string]string{},
 	}
 	if cfg.ProgAW < 2 || cfg.ProgAW > 16 {
 		return nil, fmt.Errorf("program memory of 2^%d slots: the core addresses 2^2 to 2^16", cfg.ProgAW)
@@ -569,6 +666,8 @@ func templateData(cfg Config) (*data, error) {
 	}
 
 	// Helpers and the latencies they can meet.
+	use := usageOf(cfg.baked(), cfg.Maps)
+	d.UseMul, d.UseDiv, d.UseHash = use.mul, use.div, use.hash
 	call := p.Cost[timing.Call]
 	for _, h := range hwHelpers {
 		hc := p.Helpers[h.Fn]
@@ -578,6 +677,8 @@ func templateData(cfg Config) (*data, error) {
 		h.ID, h.Name, h.Fixed, h.PerWord = int32(h.Fn), timing.HelperName(h.Fn), hc.Fixed, hc.PerWord
 		h.Const = "H_" + strings.ToUpper(strings.TrimPrefix(h.Name, "bpf_"))
 		d.Hc[h.Key] = h.Const
+		h.Use, h.Used = "U_"+strings.ToUpper(h.Key), use.helper(h.Fn)
+		d.Uc[h.Key] = h.Use
 		d.Helpers = append(d.Helpers, h)
 		if err := helperFeasible(h, call); err != nil {
 			return nil, fmt.Errorf("profile %s: %w: %w", p.Name, err, errTiming)
@@ -587,13 +688,26 @@ func templateData(cfg Config) (*data, error) {
 
 	if cfg.Prog != nil {
 		d.Baked, d.BakedMaps = true, true
-		d.ProgName, d.ProgSlots = cfg.Prog.Name, cfg.Prog.NumSlots()
+		progs := cfg.baked()
+		if len(progs) > cfg.NumProgs {
+			return nil, fmt.Errorf("%d baked programs: the program table holds %d", len(progs), cfg.NumProgs)
+		}
+		found := false
+		for _, q := range progs {
+			d.BakedProgs = append(d.BakedProgs, bakedProg{Name: q.Name, Base: d.ProgSlots, Slots: q.NumSlots()})
+			d.ProgSlots += q.NumSlots()
+			found = found || q == cfg.Prog
+			code := q.Encode()
+			for i := 0; i+8 <= len(code); i += 8 {
+				d.ProgWords = append(d.ProgWords, binary.LittleEndian.Uint64(code[i:]))
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("program %s is not among the baked programs", cfg.Prog.Name)
+		}
+		d.ProgName = cfg.Prog.Name
 		if d.ProgSlots > 1<<cfg.ProgAW {
 			return nil, fmt.Errorf("program %s: %d slots do not fit 2^%d", cfg.Prog.Name, d.ProgSlots, cfg.ProgAW)
-		}
-		code := cfg.Prog.Encode()
-		for i := 0; i+8 <= len(code); i += 8 {
-			d.ProgWords = append(d.ProgWords, binary.LittleEndian.Uint64(code[i:]))
 		}
 		for _, m := range cfg.Layout(cfg.Maps) {
 			d.Maps = append(d.Maps, tmplMap{m})

@@ -103,6 +103,11 @@ func testConfigs(t testing.TB) []namedConfig {
 		t.Fatal(err)
 	}
 	p.Name = "baked"
+	q, err := isa.Assemble([]byte("mov %r0, 3\nmul %r0, 5\ncall 7\nexit\n"), "second.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Name = "second"
 	specs := []*isa.MapSpec{
 		{Name: "counters", Type: ebpf.Array, KeySize: 4, ValueSize: 24, MaxEntries: 10},
 		{Name: ".rodata", Type: ebpf.Array, KeySize: 4, ValueSize: 13, MaxEntries: 1, ReadOnly: true},
@@ -113,6 +118,7 @@ func testConfigs(t testing.TB) []namedConfig {
 		{"small", Config{ProgAW: 8, DmemAW: 14, NumMaps: 1}},
 		{"large", Config{ProgAW: 16, DmemAW: 16, NumMaps: 64, ClockMHz: 125}},
 		{"baked", Config{Prog: p, Maps: specs}},
+		{"baked-two", Config{Prog: q, Progs: []*isa.Program{p, q}, Maps: specs}},
 	}
 }
 
@@ -197,7 +203,7 @@ func TestTimingFromTable(t *testing.T) {
 	if !strings.Contains(text(got, "hbpf_decode.v"), "C_LOAD   = 8'd5;") || !strings.Contains(text(base, "hbpf_decode.v"), "C_LOAD   = 8'd2;") {
 		t.Error("the load cost does not follow the table")
 	}
-	if !strings.Contains(text(got, "hbpf_muldiv.v"), "parameter integer DIV_K = 1") || !strings.Contains(text(base, "hbpf_muldiv.v"), "parameter integer DIV_K = 2") {
+	if !strings.Contains(text(got, "hbpf_muldiv.v"), "parameter integer DIV_K   = 1") || !strings.Contains(text(base, "hbpf_muldiv.v"), "parameter integer DIV_K   = 2") {
 		t.Error("the divider's radix does not follow the table")
 	}
 

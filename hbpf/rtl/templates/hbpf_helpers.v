@@ -141,6 +141,12 @@ module hbpf_helpers #(
 «- range .Helpers»
   localparam [31:0] «.Const» = 32'd«.ID»;
 «- end»
+  // Helpers built («if .Baked»only those the baked programs call; a call of another
+  // helper never happens«else»all of them«end»), and whether hash maps are.
+«- range .Helpers»
+  localparam [0:0]  «.Use» = 1'b«if .Used»1«else»0«end»;
+«- end»
+  localparam [0:0]  U_HASH = 1'b«if .UseHash»1«else»0«end»;
 
   wire [63:0] a1 = args_i[63:0];
   wire [63:0] a2 = args_i[127:64];
@@ -151,15 +157,15 @@ module hbpf_helpers #(
   // ------------------------------------------------------------------ maps
   // Map handle (lddw with a map fd): region 4, offset the map's index; in r1,
   // but in r2 for bpf_tail_call.
-  wire               is_tcall = (id_i == «.Hc.tailcall»);
-  wire               is_rmap  = (id_i == «.Hc.redirectmap»);
+  wire               is_tcall = «.Uc.tailcall» & (id_i == «.Hc.tailcall»);
+  wire               is_rmap  = «.Uc.redirectmap» & (id_i == «.Hc.redirectmap»);
   wire [63:0]        handle = is_tcall ? a2 : a1;
   wire [31:0]        hidx32 = handle[31:0];
   wire [MAP_IW-1:0]  hidx   = hidx32[MAP_IW-1:0];
   wire [2:0]         htype  = map_type_i[hidx*3 +: 3];
   wire               hmap   = (handle[63:32] == 32'd4) && (hidx32 < NUM_MAPS);
   wire               harray = hmap && (htype == T_ARRAY || htype == T_PCPU_ARRAY);
-  wire               hhash  = hmap && (htype == T_HASH);
+  wire               hhash  = U_HASH && hmap && (htype == T_HASH);
   wire [DMEM_AW-1:0] hbytes = map_bytes_i[hidx*32 +: DMEM_AW];  // map sizes fit the data memory
   wire [15:0]        hks    = map_ksize_i[hidx*16 +: 16];
   wire [15:0]        hvs    = map_vsize_i[hidx*16 +: 16];
@@ -168,21 +174,21 @@ module hbpf_helpers #(
   wire               hro    = map_ro_i[hidx];
   wire [5:0]         hidx6  = hidx32[5:0];
 
-  wire is_lookup = (id_i == «.Hc.lookup»);
-  wire is_update = (id_i == «.Hc.update»);
-  wire is_delete = (id_i == «.Hc.delete»);
+  wire is_lookup = «.Uc.lookup» & (id_i == «.Hc.lookup»);
+  wire is_update = «.Uc.update» & (id_i == «.Hc.update»);
+  wire is_delete = «.Uc.delete» & (id_i == «.Hc.delete»);
   wire is_map    = is_lookup | is_update | is_delete;
-  wire is_csum   = (id_i == «.Hc.csum»);
-  wire is_ldb    = (id_i == «.Hc.loadbytes»);
-  wire is_stb    = (id_i == «.Hc.storebytes»);
-  wire is_head   = (id_i == «.Hc.head»);
-  wire is_meta   = (id_i == «.Hc.meta»);
-  wire is_tail   = (id_i == «.Hc.tail»);
-  wire is_loop   = (id_i == «.Hc.loop»);
-  wire is_rbout  = (id_i == «.Hc.rbout»);
-  wire is_rbres  = (id_i == «.Hc.rbres»);
-  wire is_rbsub  = (id_i == «.Hc.rbsub»);
-  wire is_rbdis  = (id_i == «.Hc.rbdis»);
+  wire is_csum   = «.Uc.csum» & (id_i == «.Hc.csum»);
+  wire is_ldb    = «.Uc.loadbytes» & (id_i == «.Hc.loadbytes»);
+  wire is_stb    = «.Uc.storebytes» & (id_i == «.Hc.storebytes»);
+  wire is_head   = «.Uc.head» & (id_i == «.Hc.head»);
+  wire is_meta   = «.Uc.meta» & (id_i == «.Hc.meta»);
+  wire is_tail   = «.Uc.tail» & (id_i == «.Hc.tail»);
+  wire is_loop   = «.Uc.loop» & (id_i == «.Hc.loop»);
+  wire is_rbout  = «.Uc.rbout» & (id_i == «.Hc.rbout»);
+  wire is_rbres  = «.Uc.rbres» & (id_i == «.Hc.rbres»);
+  wire is_rbsub  = «.Uc.rbsub» & (id_i == «.Hc.rbsub»);
+  wire is_rbdis  = «.Uc.rbdis» & (id_i == «.Hc.rbdis»);
 
   // bpf_loop(nr_loops, callback, ctx, flags): flags must be 0 (-EINVAL), at
   // most 2^23 loops (-E2BIG), the callback a slot of the program (region 5).
@@ -403,7 +409,10 @@ module hbpf_helpers #(
       case (id_i)
 «- range .Helpers»
 «- if .Simple»
-        «.Const»,
+        «.Const»: if (!«.Use») begin  // left out: unknown
+          trap  = 1'b1;
+          cause = CAUSE_UNKNOWN;
+        end
 «- end»
 «- end»
         «.Hc.meta»: ;
@@ -574,23 +583,23 @@ module hbpf_helpers #(
     if (conf_mode_i) ret = a1;
     else begin
       case (id_i)
-        «.Hc.lookup»:     ret = kret_q;
-        «.Hc.update»:     ret = kret_q;
-        «.Hc.delete»:     ret = hhash ? kret_q : (hro ? 64'hffff_ffff_ffff_fff3 : 64'hffff_ffff_ffff_ffea);
-        «.Hc.ktime», «.Hc.ktimeboot»: ret = ktime_q;
-        «.Hc.prandom»:    ret = {32'd0, x3};
+        «.Hc.lookup»:     ret = «.Uc.lookup» ? kret_q : 64'd0;
+        «.Hc.update»:     ret = «.Uc.update» ? kret_q : 64'd0;
+        «.Hc.delete»:     ret = ~«.Uc.delete» ? 64'd0 : hhash ? kret_q : (hro ? 64'hffff_ffff_ffff_fff3 : 64'hffff_ffff_ffff_ffea);
+        «.Hc.ktime», «.Hc.ktimeboot»: ret = («.Uc.ktime» | «.Uc.ktimeboot») ? ktime_q : 64'd0;
+        «.Hc.prandom»:    ret = «.Uc.prandom» ? {32'd0, x3} : 64'd0;
         «.Hc.redirect»:   ret = (a2 == 64'd0) ? 64'd4 : 64'd0;
-        «.Hc.redirectmap»: ret = rabort ? 64'd0 : (rredir ? 64'd4 : {62'd0, a3[1:0]});
+        «.Hc.redirectmap»: ret = ~«.Uc.redirectmap» ? 64'd0 : rabort ? 64'd0 : (rredir ? 64'd4 : {62'd0, a3[1:0]});
         «.Hc.tailcall»:   ret = r0_i;
-        «.Hc.loop»:       ret = l_inval ? 64'hffff_ffff_ffff_ffea : (l_big ? 64'hffff_ffff_ffff_fff9 : 64'd0);
-        «.Hc.rbres»:      ret = rb_ok ? {32'd16 + hidx32, rb_off} : 64'd0;
-        «.Hc.rbout»:      ret = rb_fbad ? 64'hffff_ffff_ffff_ffea : (rb_ok ? 64'd0 : 64'hffff_ffff_ffff_fff5);
-        «.Hc.csum»:       ret = {48'd0, csum16};
-        «.Hc.head»:       ret = h_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
-        «.Hc.meta»:       ret = m_inval ? 64'hffff_ffff_ffff_ffea : (m_acces ? 64'hffff_ffff_ffff_fff3 : 64'd0);
-        «.Hc.tail»:       ret = t_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
-        «.Hc.bufflen»:    ret = {32'd0, plen};
-        «.Hc.loadbytes», «.Hc.storebytes»: ret = bytes_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
+        «.Hc.loop»:       ret = ~«.Uc.loop» ? 64'd0 : l_inval ? 64'hffff_ffff_ffff_ffea : (l_big ? 64'hffff_ffff_ffff_fff9 : 64'd0);
+        «.Hc.rbres»:      ret = ~«.Uc.rbres» ? 64'd0 : rb_ok ? {32'd16 + hidx32, rb_off} : 64'd0;
+        «.Hc.rbout»:      ret = ~«.Uc.rbout» ? 64'd0 : rb_fbad ? 64'hffff_ffff_ffff_ffea : (rb_ok ? 64'd0 : 64'hffff_ffff_ffff_fff5);
+        «.Hc.csum»:       ret = «.Uc.csum» ? {48'd0, csum16} : 64'd0;
+        «.Hc.head»:       ret = ~«.Uc.head» ? 64'd0 : h_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
+        «.Hc.meta»:       ret = ~«.Uc.meta» ? 64'd0 : m_inval ? 64'hffff_ffff_ffff_ffea : (m_acces ? 64'hffff_ffff_ffff_fff3 : 64'd0);
+        «.Hc.tail»:       ret = ~«.Uc.tail» ? 64'd0 : t_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
+        «.Hc.bufflen»:    ret = «.Uc.bufflen» ? {32'd0, plen} : 64'd0;
+        «.Hc.loadbytes», «.Hc.storebytes»: ret = ~(«.Uc.loadbytes» | «.Uc.storebytes») ? 64'd0 : bytes_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
         default:          ret = 64'd0;  // get_smp_processor_id
       endcase
     end
@@ -819,9 +828,9 @@ module hbpf_helpers #(
       end
       if (retire_i) begin
         mode_q <= E_IDLE;
-        if (!conf_mode_i && id_i == «.Hc.prandom») rng_q <= x3;
+        if (!conf_mode_i && «.Uc.prandom» && id_i == «.Hc.prandom») rng_q <= x3;
         if (!conf_mode_i && is_tail && !t_inval && t_new > dirty_q) dirty_q <= t_new;
-        if (!conf_mode_i && id_i == «.Hc.redirect») begin
+        if (!conf_mode_i && «.Uc.redirect» && id_i == «.Hc.redirect») begin
           redir_o         <= (a2 == 64'd0) ? 2'd1 : 2'd0;
           redir_map_o     <= 6'd0;
           redir_key_o     <= (a2 == 64'd0) ? a1[31:0] : 32'd0;

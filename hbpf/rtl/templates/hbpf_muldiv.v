@@ -15,7 +15,9 @@
 `default_nettype none
 
 module hbpf_muldiv #(
-  parameter integer DIV_K = «.Div.K»  // quotient bits per cycle
+  parameter integer DIV_K   = «.Div.K»,  // quotient bits per cycle
+  parameter integer HAS_MUL = «if .UseMul»1«else»0«end»,  // 0: no multiplier (no baked program multiplies)
+  parameter integer HAS_DIV = «if .UseDiv»1«else»0«end»   // 0: no divider (no baked program divides)
 ) (
   input  wire        clk_i,
   input  wire        rst_ni,
@@ -119,9 +121,12 @@ module hbpf_muldiv #(
     if (alu32_q) div_y = {32'd0, div_y[31:0]};
   end
 
+  // A unit left out answers 0; the core never selects it.
+  wire [63:0] mul_y = (HAS_MUL != 0) ? (alu32_i ? {32'd0, prod_q[31:0]} : prod_q) : 64'd0;
+  wire [63:0] div_g = (HAS_DIV != 0) ? div_y : 64'd0;
   always @* begin
-    if (mul_i) y_o = alu32_i ? {32'd0, prod_q[31:0]} : prod_q;
-    else       y_o = div_y;
+    if (mul_i) y_o = mul_y;
+    else       y_o = div_g;
   end
 
 endmodule

@@ -142,9 +142,15 @@ module hbpf_top #(
   // ------------------------------------------------------ program table
   wire [NUM_PROGS*16-1:0] prog_base, prog_len;
 «- if .Baked»
-  // Baked: «.ProgName» alone, program 0.
-  assign prog_base = {NUM_PROGS*16{1'b0}};
-  assign prog_len  = {{(NUM_PROGS*16-16){1'b0}}, 16'd«.ProgSlots»};
+  // Baked programs (the program table's rows).
+«- range $i, $p := .BakedProgs»
+  assign prog_base[«$i»*16 +: 16] = 16'd«$p.Base»;  // «$p.Name»
+  assign prog_len[«$i»*16 +: 16]  = 16'd«$p.Slots»;
+«- end»
+«- if lt (len .BakedProgs) .NumProgs»
+  assign prog_base[NUM_PROGS*16-1:«len .BakedProgs»*16] = {(NUM_PROGS-«len .BakedProgs»)*16{1'b0}};
+  assign prog_len[NUM_PROGS*16-1:«len .BakedProgs»*16]  = {(NUM_PROGS-«len .BakedProgs»)*16{1'b0}};
+«- end»
 «- else»
   reg  [15:0] pbase_q [0:NUM_PROGS-1];
   reg  [15:0] plen_q  [0:NUM_PROGS-1];

@@ -179,6 +179,30 @@ module hbpf_helpers #(
   localparam [31:0] H_XDP_GET_BUFF_LEN = 32'd188;
   localparam [31:0] H_XDP_LOAD_BYTES = 32'd189;
   localparam [31:0] H_XDP_STORE_BYTES = 32'd190;
+  // Helpers built (all of them), and whether hash maps are.
+  localparam [0:0]  U_LOOKUP = 1'b1;
+  localparam [0:0]  U_UPDATE = 1'b1;
+  localparam [0:0]  U_DELETE = 1'b1;
+  localparam [0:0]  U_KTIME = 1'b1;
+  localparam [0:0]  U_PRANDOM = 1'b1;
+  localparam [0:0]  U_SMP = 1'b1;
+  localparam [0:0]  U_TAILCALL = 1'b1;
+  localparam [0:0]  U_REDIRECT = 1'b1;
+  localparam [0:0]  U_CSUM = 1'b1;
+  localparam [0:0]  U_HEAD = 1'b1;
+  localparam [0:0]  U_REDIRECTMAP = 1'b1;
+  localparam [0:0]  U_META = 1'b1;
+  localparam [0:0]  U_TAIL = 1'b1;
+  localparam [0:0]  U_KTIMEBOOT = 1'b1;
+  localparam [0:0]  U_RBOUT = 1'b1;
+  localparam [0:0]  U_RBRES = 1'b1;
+  localparam [0:0]  U_RBSUB = 1'b1;
+  localparam [0:0]  U_RBDIS = 1'b1;
+  localparam [0:0]  U_LOOP = 1'b1;
+  localparam [0:0]  U_BUFFLEN = 1'b1;
+  localparam [0:0]  U_LOADBYTES = 1'b1;
+  localparam [0:0]  U_STOREBYTES = 1'b1;
+  localparam [0:0]  U_HASH = 1'b1;
 
   wire [63:0] a1 = args_i[63:0];
   wire [63:0] a2 = args_i[127:64];
@@ -189,15 +213,15 @@ module hbpf_helpers #(
   // ------------------------------------------------------------------ maps
   // Map handle (lddw with a map fd): region 4, offset the map's index; in r1,
   // but in r2 for bpf_tail_call.
-  wire               is_tcall = (id_i == H_TAIL_CALL);
-  wire               is_rmap  = (id_i == H_REDIRECT_MAP);
+  wire               is_tcall = U_TAILCALL & (id_i == H_TAIL_CALL);
+  wire               is_rmap  = U_REDIRECTMAP & (id_i == H_REDIRECT_MAP);
   wire [63:0]        handle = is_tcall ? a2 : a1;
   wire [31:0]        hidx32 = handle[31:0];
   wire [MAP_IW-1:0]  hidx   = hidx32[MAP_IW-1:0];
   wire [2:0]         htype  = map_type_i[hidx*3 +: 3];
   wire               hmap   = (handle[63:32] == 32'd4) && (hidx32 < NUM_MAPS);
   wire               harray = hmap && (htype == T_ARRAY || htype == T_PCPU_ARRAY);
-  wire               hhash  = hmap && (htype == T_HASH);
+  wire               hhash  = U_HASH && hmap && (htype == T_HASH);
   wire [DMEM_AW-1:0] hbytes = map_bytes_i[hidx*32 +: DMEM_AW];  // map sizes fit the data memory
   wire [15:0]        hks    = map_ksize_i[hidx*16 +: 16];
   wire [15:0]        hvs    = map_vsize_i[hidx*16 +: 16];
@@ -206,21 +230,21 @@ module hbpf_helpers #(
   wire               hro    = map_ro_i[hidx];
   wire [5:0]         hidx6  = hidx32[5:0];
 
-  wire is_lookup = (id_i == H_MAP_LOOKUP_ELEM);
-  wire is_update = (id_i == H_MAP_UPDATE_ELEM);
-  wire is_delete = (id_i == H_MAP_DELETE_ELEM);
+  wire is_lookup = U_LOOKUP & (id_i == H_MAP_LOOKUP_ELEM);
+  wire is_update = U_UPDATE & (id_i == H_MAP_UPDATE_ELEM);
+  wire is_delete = U_DELETE & (id_i == H_MAP_DELETE_ELEM);
   wire is_map    = is_lookup | is_update | is_delete;
-  wire is_csum   = (id_i == H_CSUM_DIFF);
-  wire is_ldb    = (id_i == H_XDP_LOAD_BYTES);
-  wire is_stb    = (id_i == H_XDP_STORE_BYTES);
-  wire is_head   = (id_i == H_XDP_ADJUST_HEAD);
-  wire is_meta   = (id_i == H_XDP_ADJUST_META);
-  wire is_tail   = (id_i == H_XDP_ADJUST_TAIL);
-  wire is_loop   = (id_i == H_LOOP);
-  wire is_rbout  = (id_i == H_RINGBUF_OUTPUT);
-  wire is_rbres  = (id_i == H_RINGBUF_RESERVE);
-  wire is_rbsub  = (id_i == H_RINGBUF_SUBMIT);
-  wire is_rbdis  = (id_i == H_RINGBUF_DISCARD);
+  wire is_csum   = U_CSUM & (id_i == H_CSUM_DIFF);
+  wire is_ldb    = U_LOADBYTES & (id_i == H_XDP_LOAD_BYTES);
+  wire is_stb    = U_STOREBYTES & (id_i == H_XDP_STORE_BYTES);
+  wire is_head   = U_HEAD & (id_i == H_XDP_ADJUST_HEAD);
+  wire is_meta   = U_META & (id_i == H_XDP_ADJUST_META);
+  wire is_tail   = U_TAIL & (id_i == H_XDP_ADJUST_TAIL);
+  wire is_loop   = U_LOOP & (id_i == H_LOOP);
+  wire is_rbout  = U_RBOUT & (id_i == H_RINGBUF_OUTPUT);
+  wire is_rbres  = U_RBRES & (id_i == H_RINGBUF_RESERVE);
+  wire is_rbsub  = U_RBSUB & (id_i == H_RINGBUF_SUBMIT);
+  wire is_rbdis  = U_RBDIS & (id_i == H_RINGBUF_DISCARD);
 
   // bpf_loop(nr_loops, callback, ctx, flags): flags must be 0 (-EINVAL), at
   // most 2^23 loops (-E2BIG), the callback a slot of the program (region 5).
@@ -439,12 +463,30 @@ module hbpf_helpers #(
       if (t_grow) n = delta[31:0];      // the bytes grown
     end else begin
       case (id_i)
-        H_KTIME_GET_NS,
-        H_GET_PRANDOM_U32,
-        H_GET_SMP_PROCESSOR_ID,
-        H_REDIRECT,
-        H_KTIME_GET_BOOT_NS,
-        H_XDP_GET_BUFF_LEN,
+        H_KTIME_GET_NS: if (!U_KTIME) begin  // left out: unknown
+          trap  = 1'b1;
+          cause = CAUSE_UNKNOWN;
+        end
+        H_GET_PRANDOM_U32: if (!U_PRANDOM) begin  // left out: unknown
+          trap  = 1'b1;
+          cause = CAUSE_UNKNOWN;
+        end
+        H_GET_SMP_PROCESSOR_ID: if (!U_SMP) begin  // left out: unknown
+          trap  = 1'b1;
+          cause = CAUSE_UNKNOWN;
+        end
+        H_REDIRECT: if (!U_REDIRECT) begin  // left out: unknown
+          trap  = 1'b1;
+          cause = CAUSE_UNKNOWN;
+        end
+        H_KTIME_GET_BOOT_NS: if (!U_KTIMEBOOT) begin  // left out: unknown
+          trap  = 1'b1;
+          cause = CAUSE_UNKNOWN;
+        end
+        H_XDP_GET_BUFF_LEN: if (!U_BUFFLEN) begin  // left out: unknown
+          trap  = 1'b1;
+          cause = CAUSE_UNKNOWN;
+        end
         H_XDP_ADJUST_META: ;
         default: begin
           trap  = 1'b1;
@@ -628,23 +670,23 @@ module hbpf_helpers #(
     if (conf_mode_i) ret = a1;
     else begin
       case (id_i)
-        H_MAP_LOOKUP_ELEM:     ret = kret_q;
-        H_MAP_UPDATE_ELEM:     ret = kret_q;
-        H_MAP_DELETE_ELEM:     ret = hhash ? kret_q : (hro ? 64'hffff_ffff_ffff_fff3 : 64'hffff_ffff_ffff_ffea);
-        H_KTIME_GET_NS, H_KTIME_GET_BOOT_NS: ret = ktime_q;
-        H_GET_PRANDOM_U32:    ret = {32'd0, x3};
+        H_MAP_LOOKUP_ELEM:     ret = U_LOOKUP ? kret_q : 64'd0;
+        H_MAP_UPDATE_ELEM:     ret = U_UPDATE ? kret_q : 64'd0;
+        H_MAP_DELETE_ELEM:     ret = ~U_DELETE ? 64'd0 : hhash ? kret_q : (hro ? 64'hffff_ffff_ffff_fff3 : 64'hffff_ffff_ffff_ffea);
+        H_KTIME_GET_NS, H_KTIME_GET_BOOT_NS: ret = (U_KTIME | U_KTIMEBOOT) ? ktime_q : 64'd0;
+        H_GET_PRANDOM_U32:    ret = U_PRANDOM ? {32'd0, x3} : 64'd0;
         H_REDIRECT:   ret = (a2 == 64'd0) ? 64'd4 : 64'd0;
-        H_REDIRECT_MAP: ret = rabort ? 64'd0 : (rredir ? 64'd4 : {62'd0, a3[1:0]});
+        H_REDIRECT_MAP: ret = ~U_REDIRECTMAP ? 64'd0 : rabort ? 64'd0 : (rredir ? 64'd4 : {62'd0, a3[1:0]});
         H_TAIL_CALL:   ret = r0_i;
-        H_LOOP:       ret = l_inval ? 64'hffff_ffff_ffff_ffea : (l_big ? 64'hffff_ffff_ffff_fff9 : 64'd0);
-        H_RINGBUF_RESERVE:      ret = rb_ok ? {32'd16 + hidx32, rb_off} : 64'd0;
-        H_RINGBUF_OUTPUT:      ret = rb_fbad ? 64'hffff_ffff_ffff_ffea : (rb_ok ? 64'd0 : 64'hffff_ffff_ffff_fff5);
-        H_CSUM_DIFF:       ret = {48'd0, csum16};
-        H_XDP_ADJUST_HEAD:       ret = h_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
-        H_XDP_ADJUST_META:       ret = m_inval ? 64'hffff_ffff_ffff_ffea : (m_acces ? 64'hffff_ffff_ffff_fff3 : 64'd0);
-        H_XDP_ADJUST_TAIL:       ret = t_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
-        H_XDP_GET_BUFF_LEN:    ret = {32'd0, plen};
-        H_XDP_LOAD_BYTES, H_XDP_STORE_BYTES: ret = bytes_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
+        H_LOOP:       ret = ~U_LOOP ? 64'd0 : l_inval ? 64'hffff_ffff_ffff_ffea : (l_big ? 64'hffff_ffff_ffff_fff9 : 64'd0);
+        H_RINGBUF_RESERVE:      ret = ~U_RBRES ? 64'd0 : rb_ok ? {32'd16 + hidx32, rb_off} : 64'd0;
+        H_RINGBUF_OUTPUT:      ret = ~U_RBOUT ? 64'd0 : rb_fbad ? 64'hffff_ffff_ffff_ffea : (rb_ok ? 64'd0 : 64'hffff_ffff_ffff_fff5);
+        H_CSUM_DIFF:       ret = U_CSUM ? {48'd0, csum16} : 64'd0;
+        H_XDP_ADJUST_HEAD:       ret = ~U_HEAD ? 64'd0 : h_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
+        H_XDP_ADJUST_META:       ret = ~U_META ? 64'd0 : m_inval ? 64'hffff_ffff_ffff_ffea : (m_acces ? 64'hffff_ffff_ffff_fff3 : 64'd0);
+        H_XDP_ADJUST_TAIL:       ret = ~U_TAIL ? 64'd0 : t_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
+        H_XDP_GET_BUFF_LEN:    ret = U_BUFFLEN ? {32'd0, plen} : 64'd0;
+        H_XDP_LOAD_BYTES, H_XDP_STORE_BYTES: ret = ~(U_LOADBYTES | U_STOREBYTES) ? 64'd0 : bytes_inval ? 64'hffff_ffff_ffff_ffea : 64'd0;
         default:          ret = 64'd0;  // get_smp_processor_id
       endcase
     end
@@ -869,9 +911,9 @@ module hbpf_helpers #(
       end
       if (retire_i) begin
         mode_q <= E_IDLE;
-        if (!conf_mode_i && id_i == H_GET_PRANDOM_U32) rng_q <= x3;
+        if (!conf_mode_i && U_PRANDOM && id_i == H_GET_PRANDOM_U32) rng_q <= x3;
         if (!conf_mode_i && is_tail && !t_inval && t_new > dirty_q) dirty_q <= t_new;
-        if (!conf_mode_i && id_i == H_REDIRECT) begin
+        if (!conf_mode_i && U_REDIRECT && id_i == H_REDIRECT) begin
           redir_o         <= (a2 == 64'd0) ? 2'd1 : 2'd0;
           redir_map_o     <= 6'd0;
           redir_key_o     <= (a2 == 64'd0) ? a1[31:0] : 32'd0;
