@@ -28,6 +28,7 @@ func offloadCommand() *cli.Command {
 			&cli.IntFlag{Name: "swap-cycles", Value: 2, Usage: "cycles per packet to swap buffers (`N`)"},
 			&cli.BoolFlag{Name: "no-kernel", Usage: "skip the kernel's software baseline"},
 			&cli.IntFlag{Name: "kernel-packets", Value: 50, Usage: "packets timed in the kernel (`N`)"},
+			&cli.BoolFlag{Name: "no-synth", Usage: "do not run yosys for the logic cost: use cached synthesis results only"},
 		}, simFlags(false)...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -42,6 +43,7 @@ func offloadCommand() *cli.Command {
 				return err
 			}
 			sc.Log, sc.ClockMHz = nil, clocks[0]
+			synthCacheOnly = c.Bool("no-synth")
 			f, err := isa.Open(c.Args().First())
 			if err != nil {
 				return err

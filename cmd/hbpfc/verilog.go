@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 
@@ -118,12 +120,21 @@ func synthAll(ctx context.Context, files []rtl.File, sc rtl.SynthConfig) ([]*rtl
 
 func init() { logicCost = rtlLogicCost }
 
+// synthCacheOnly makes rtlLogicCost use cached synthesis results only
+// (hbpfc offload --no-synth).
+var synthCacheOnly bool
+
 // rtlLogicCost is the offload report's logic cost: the generic core and the
-// core specialised for the program, synthesised with yosys. Synthesis takes
-// minutes, so only cached results are used unless HBPF_SYNTH=1 (hbpfc verilog
-// --synth [--prog PROG] fills the cache).
+// core specialised for the program, synthesised with yosys (cached by design
+// hash; minutes each the first time), with their logic depth and, where the
+// design fits an iCE40, nextpnr's Fmax.
 func rtlLogicCost(obj *isa.Object, prog int) (*offload.Logic, error) {
-	sc := rtl.SynthConfig{CacheOnly: os.Getenv("HBPF_SYNTH") != "1"}
+	sc := rtl.SynthConfig{CacheOnly: synthCacheOnly}
+	if !synthCacheOnly {
+		if _, err := exec.LookPath("yosys"); err == nil {
+			fmt.Fprintln(os.Stderr, "synthesising the generic and specialised cores with yosys (cached by design hash)…")
+		}
+	}
 	generic, err := rtl.Generate(rtl.Config{})
 	if err != nil {
 		return nil, err
@@ -149,14 +160,20 @@ func rtlLogicCost(obj *isa.Object, prog int) (*offload.Logic, error) {
 		rs, err := synthAll(context.Background(), set.files, sc)
 		switch {
 		case err == rtl.ErrNotCached:
-			lg.Notes = append(lg.Notes, set.what+": not synthesised yet (HBPF_SYNTH=1, or hbpfc verilog --synth)")
+			lg.Notes = append(lg.Notes, set.what+": not synthesised yet (run without --no-synth, or hbpfc verilog --synth)")
+			continue
+		case errors.Is(err, rtl.ErrNoYosys):
+			lg.Notes = append(lg.Notes, set.what+": not synthesised: "+err.Error())
 			continue
 		case err != nil:
 			return nil, err
 		}
 		for _, r := range rs {
 			*set.out = append(*set.out, offload.Resources{Target: r.Target, LUT: r.LUT, FF: r.FF,
-				BRAM: int(math.Ceil(r.BRAM)), DSP: r.DSP, FromCache: r.Cached})
+				BRAM: int(math.Ceil(r.BRAM)), DSP: r.DSP, FmaxMHz: r.FmaxMHz, Depth: r.Depth, FromCache: r.Cached})
+			if r.PnR != "" {
+				lg.Notes = append(lg.Notes, fmt.Sprintf("%s, %s: %s", set.what, r.Target, r.PnR))
+			}
 		}
 	}
 	return lg, nil
