@@ -136,12 +136,57 @@ func (r *Report) WriteSummary(w io.Writer) error {
 				fmt.Fprintf(&b, "  %-12s %-6s LUT %6d  FF %6d  BRAM %3d  DSP %3d%s\n", set.name, x.Target, x.LUT, x.FF, x.BRAM, x.DSP, fmaxText(x))
 			}
 		}
+		for _, s := range lg.Saved() {
+			fmt.Fprintf(&b, "  saved        %-6s LUT %6d (%s)  FF %6d (%s)  BRAM %3d (%s)  DSP %3d (%s)\n", s.Target,
+				s.LUT.Delta, pct(s.LUT), s.FF.Delta, pct(s.FF), s.BRAM.Delta, pct(s.BRAM), s.DSP.Delta, pct(s.DSP))
+		}
+		for _, n := range lg.Notes {
+			fmt.Fprintf(&b, "  note: %s\n", n)
+		}
 	} else if r.LogicError != "" {
 		fmt.Fprintf(&b, "\nlogic cost unavailable: %s\n", r.LogicError)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// Saving is how much less of one resource the specialised core uses than
+// the generic one.
+type Saving struct {
+	Delta   int     `json:"delta"`   // generic − specialised
+	Percent float64 `json:"percent"` // of the generic core's; 0 when it uses none
+}
+
+// Saved is the logic the specialised core saves on one target.
+type Saved struct {
+	Target             string
+	LUT, FF, BRAM, DSP Saving
+}
+
+// Saved returns, per target synthesised for both cores, the logic the
+// specialised core saves against the generic one.
+func (lg *Logic) Saved() []Saved {
+	var out []Saved
+	saving := func(g, s int) Saving {
+		v := Saving{Delta: g - s}
+		if g > 0 {
+			v.Percent = 100 * float64(g-s) / float64(g)
+		}
+		return v
+	}
+	for _, g := range lg.Generic {
+		for _, s := range lg.Specialised {
+			if s.Target != g.Target {
+				continue
+			}
+			out = append(out, Saved{Target: g.Target, LUT: saving(g.LUT, s.LUT), FF: saving(g.FF, s.FF),
+				BRAM: saving(g.BRAM, s.BRAM), DSP: saving(g.DSP, s.DSP)})
+		}
+	}
+	return out
+}
+
+func pct(s Saving) string { return fmt.Sprintf("%.0f%%", s.Percent) }
 
 func coresText(n int) string {
 	if n == 0 {
@@ -153,9 +198,9 @@ func coresText(n int) string {
 func fmaxText(x Resources) string {
 	switch {
 	case x.FmaxMHz > 0:
-		return fmt.Sprintf("  Fmax %.1f MHz", x.FmaxMHz)
+		return fmt.Sprintf("  depth %3d  Fmax %.1f MHz", x.Depth, x.FmaxMHz)
 	case x.Depth > 0:
-		return fmt.Sprintf("  logic depth %d", x.Depth)
+		return fmt.Sprintf("  depth %3d", x.Depth)
 	}
 	return ""
 }
@@ -212,6 +257,32 @@ func (r *Report) WriteDir(dir string) error {
 		for _, a := range sortedKeys(ps.ByAction) {
 			d := ps.ByAction[a]
 			fmt.Fprintf(&b, "| %s | %s | %d | %.0f | %.1f | %.0f | %.0f | %.0f | %.0f |\n", ps.Profile, a, d.N, d.Min, d.Mean, d.P50, d.P90, d.P99, d.Max)
+		}
+	}
+	if lg := r.Logic; lg != nil {
+		b.WriteString("\n## Logic cost\n\nyosys (synth_ice40 -dsp, synth_xilinx -family xc7), cached by design hash; the logic depth is the longest combinational path in cells (ltp -noff); Fmax from nextpnr-ice40 where the design fits the device.\n\n")
+		b.WriteString("| core | target | LUT | FF | BRAM | DSP | logic depth | Fmax |\n|---|---|---:|---:|---:|---:|---:|---:|\n")
+		for _, set := range []struct {
+			name string
+			rs   []Resources
+		}{{"generic", lg.Generic}, {"specialised", lg.Specialised}} {
+			for _, x := range set.rs {
+				fmax := "—"
+				if x.FmaxMHz > 0 {
+					fmax = fmt.Sprintf("%.1f MHz", x.FmaxMHz)
+				}
+				fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %d | %d | %s |\n", set.name, x.Target, x.LUT, x.FF, x.BRAM, x.DSP, x.Depth, fmax)
+			}
+		}
+		for _, s := range lg.Saved() {
+			fmt.Fprintf(&b, "| **saved** | %s | %d (%s) | %d (%s) | %d (%s) | %d (%s) | | |\n", s.Target,
+				s.LUT.Delta, pct(s.LUT), s.FF.Delta, pct(s.FF), s.BRAM.Delta, pct(s.BRAM), s.DSP.Delta, pct(s.DSP))
+		}
+		if len(lg.Notes) > 0 {
+			b.WriteString("\n")
+			for _, n := range lg.Notes {
+				fmt.Fprintf(&b, "- %s\n", n)
+			}
 		}
 	}
 	b.WriteString("\n## Plots\n\n")
