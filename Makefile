@@ -12,11 +12,13 @@ build:
 	$(GO) build -o $(HBPFC) ./cmd/hbpfc
 
 # The main job on a shipped example: the offload evaluation of a real XDP
-# program (testdata/xdp/xdp_firewall.c) on a generated 100,000-packet trace.
+# program (testdata/xdp/xdp_count.c, a per-protocol packet counter) on a
+# generated 100,000-packet trace. The first run synthesises the generic and the
+# specialised core with yosys (minutes); later runs take the cached results.
 demo: build
 	@mkdir -p $(BUILD)
 	$(HBPFC) gen-pcap --set mixed --count 100000 --seed 1 -o $(BUILD)/mixed.pcap
-	$(HBPFC) offload testdata/xdp/xdp_firewall.o --pcap $(BUILD)/mixed.pcap --report $(BUILD)/report
+	$(HBPFC) offload testdata/xdp/xdp_count.o --pcap $(BUILD)/mixed.pcap --report $(BUILD)/report
 
 # The tests CI runs: vet, the full test suite, and every fuzz target briefly.
 test: test-go fuzz
