@@ -13,7 +13,6 @@ import (
 	"github.com/hbpf/hbpf/hbpf/conformance"
 	"github.com/hbpf/hbpf/hbpf/cosim"
 	"github.com/hbpf/hbpf/hbpf/isa"
-	"github.com/hbpf/hbpf/hbpf/packets"
 	"github.com/hbpf/hbpf/hbpf/rtl"
 	"github.com/hbpf/hbpf/hbpf/sim/timing"
 	"github.com/hbpf/hbpf/hbpf/xdp"
@@ -106,29 +105,12 @@ func cosimAction(c *cli.Context) error {
 		}
 	}
 	var src packetSource
-	switch {
-	case memMode:
-	case c.IsSet("pcap") && c.IsSet("packet"):
-		return usageErr("cosim: give --pcap or --packet, not both")
-	case c.IsSet("pcap"):
-		rd, err := packets.Open(c.String("pcap"))
-		if err != nil {
+	if !memMode {
+		var closeSrc func()
+		if src, closeSrc, err = openPackets(c, "cosim"); err != nil {
 			return err
 		}
-		defer rd.Close()
-		src = rd
-	case c.IsSet("packet"):
-		var ps []packets.Packet
-		for i, h := range c.StringSlice("packet") {
-			b, err := parseHex(h, fmt.Sprintf("--packet #%d", i+1))
-			if err != nil {
-				return err
-			}
-			ps = append(ps, packets.Packet{Index: i, Data: b})
-		}
-		src = &sliceSource{ps: ps}
-	default:
-		return usageErr("cosim: an XDP program needs packets: --pcap IN or --packet HEX (or --mem HEX for a plain program)")
+		defer closeSrc()
 	}
 
 	vcd := c.String("vcd")

@@ -107,30 +107,11 @@ func runAction(c *cli.Context) error {
 	if c.IsSet("mem") || (f.Kind == isa.KindData && !c.IsSet("pcap") && !c.IsSet("packet")) {
 		return runMem(c, f, cfg, out)
 	}
-	var src packetSource
-	switch {
-	case c.IsSet("pcap") && c.IsSet("packet"):
-		return usageErr("run: give --pcap or --packet, not both")
-	case c.IsSet("pcap"):
-		rd, err := packets.Open(c.String("pcap"))
-		if err != nil {
-			return err
-		}
-		defer rd.Close()
-		src = rd
-	case c.IsSet("packet"):
-		var ps []packets.Packet
-		for i, h := range c.StringSlice("packet") {
-			b, err := parseHex(h, fmt.Sprintf("--packet #%d", i+1))
-			if err != nil {
-				return err
-			}
-			ps = append(ps, packets.Packet{Index: i, Data: b})
-		}
-		src = &sliceSource{ps: ps}
-	default:
-		return usageErr("run: an XDP program needs packets: --pcap IN or --packet HEX (or --mem HEX for a plain program)")
+	src, closeSrc, err := openPackets(c, "run")
+	if err != nil {
+		return err
 	}
+	defer closeSrc()
 
 	var contents maps.Contents
 	if mi := c.String("maps-in"); mi != "" {
@@ -246,6 +227,32 @@ func runAction(c *cli.Context) error {
 
 type packetSource interface {
 	Next() (packets.Packet, error)
+}
+
+// openPackets opens the packets of --pcap IN or --packet HEX… for command cmd.
+// The returned function closes the source.
+func openPackets(c *cli.Context, cmd string) (packetSource, func(), error) {
+	switch {
+	case c.IsSet("pcap") && c.IsSet("packet"):
+		return nil, nil, usageErr("%s: give --pcap or --packet, not both", cmd)
+	case c.IsSet("pcap"):
+		rd, err := packets.Open(c.String("pcap"))
+		if err != nil {
+			return nil, nil, err
+		}
+		return rd, func() { rd.Close() }, nil
+	case c.IsSet("packet"):
+		var ps []packets.Packet
+		for i, h := range c.StringSlice("packet") {
+			b, err := parseHex(h, fmt.Sprintf("--packet #%d", i+1))
+			if err != nil {
+				return nil, nil, err
+			}
+			ps = append(ps, packets.Packet{Index: i, Data: b})
+		}
+		return &sliceSource{ps: ps}, func() {}, nil
+	}
+	return nil, nil, usageErr("%s: an XDP program needs packets: --pcap IN or --packet HEX (or --mem HEX for a plain program)", cmd)
 }
 
 type sliceSource struct {
