@@ -25,7 +25,7 @@ func cosimCommand() *cli.Command {
 		Usage:     "run the Verilated RTL in lock-step with the simulator and compare every retired instruction (exit 3 on a divergence)",
 		ArgsUsage: "PROG (ELF object, raw bytecode, assembly or .data test), or --random N",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "name", Usage: "program `NAME` in an ELF object (default: the first XDP program)"},
+			&cli.StringFlag{Name: "prog", Aliases: []string{"name"}, Usage: "program `NAME` in an ELF object (default: the first XDP program)"},
 			&cli.StringFlag{Name: "mem", Usage: "run on memory: r1 points to these `HEX` bytes, r2 holds their length"},
 			&cli.StringSliceFlag{Name: "packet", Usage: "run on the Ethernet frame `HEX` (repeatable)"},
 			&cli.StringFlag{Name: "pcap", Usage: "run on every packet of the capture `IN`"},
@@ -81,7 +81,7 @@ func cosimAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	idx, err := xdp.SelectProgram(f.Object, c.String("name"))
+	idx, err := xdp.SelectProgram(f.Object, c.String("prog"))
 	if err != nil {
 		return err
 	}
