@@ -2,7 +2,7 @@
 GO      ?= go
 HBPFC   := bin/hbpfc
 BUILD   := build
-FUZZTIME ?= 10
+FUZZBUDGET ?= 20000x
 
 .PHONY: all build demo test test-go fuzz fuzz-long bench diff-long testdata docs clean
 
@@ -28,10 +28,10 @@ test-go:
 	$(GO) test -count=1 -timeout 40m ./...
 
 fuzz:
-	scripts/fuzz.sh $(FUZZTIME)
+	scripts/fuzz.sh $(FUZZBUDGET)
 
 fuzz-long:
-	scripts/fuzz.sh 300
+	scripts/fuzz.sh 300s
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./hbpf/sim/ ./hbpf/packets/ ./hbpf/sim/maps/
