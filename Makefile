@@ -4,7 +4,7 @@ HBPFC   := bin/hbpfc
 BUILD   := build
 FUZZBUDGET ?= 20000x
 
-.PHONY: all build demo test test-go fuzz fuzz-long bench diff-long testdata docs clean
+.PHONY: all build demo test vet test-go fuzz fuzz-long bench diff-long testdata docs clean
 
 all: build
 
@@ -20,11 +20,14 @@ demo: build
 	$(HBPFC) gen-pcap --set mixed --count 100000 --seed 1 -o $(BUILD)/mixed.pcap
 	$(HBPFC) offload testdata/xdp/xdp_count.o --pcap $(BUILD)/mixed.pcap --report $(BUILD)/report
 
-# The tests CI runs: vet, the full test suite, and every fuzz target briefly.
-test: test-go fuzz
+# The tests CI runs: vet, every fuzz target briefly, then the full test suite
+# (last, so that its summary closes the output).
+test: vet fuzz test-go
+
+vet:
+	$(GO) vet ./...
 
 test-go:
-	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 40m ./...
 
 fuzz:
