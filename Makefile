@@ -4,7 +4,7 @@ HBPFC   := bin/hbpfc
 BUILD   := build
 FUZZBUDGET ?= 20000x
 
-.PHONY: all build demo test vet test-go fuzz fuzz-long bench diff-long testdata docs clean
+.PHONY: all build demo test vet test-go fuzz fuzz-long bench diff-long cosim-long testdata docs clean
 
 all: build
 
@@ -38,6 +38,14 @@ fuzz-long:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./hbpf/sim/ ./hbpf/packets/ ./hbpf/sim/maps/
+
+# Differential runs at scale: simulator against the kernel (root), and
+# simulator against the RTL.
+diff-long: build
+	$(HBPFC) diff --random 10000 --seed 1
+
+cosim-long: build
+	$(HBPFC) cosim --random 10000
 
 testdata:
 	$(MAKE) -C testdata
