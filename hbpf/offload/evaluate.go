@@ -127,7 +127,7 @@ func Evaluate(obj *isa.Object, tracePath string, cfg Config) (*Report, error) {
 	if len(runs) > 1 {
 		r.classic = runs[1]
 	}
-	r.Hot = hottest(p, base.hot, base.totalInsns, cfg.Hot)
+	r.Hot = hottest(p, base.hot, base.hotCycles, cfg.Hot)
 	r.Throughput = throughput(r, cfg)
 	r.LineRates = lineRates(r, cfg)
 	if cfg.Kernel {
@@ -156,7 +156,8 @@ type profileRun struct {
 	faults     []PacketFault
 	faultCount int
 	skipped    int
-	hot        []uint64
+	hot        []uint64 // executions per slot
+	hotCycles  []uint64 // cycles per slot
 	totalInsns uint64
 	err        error
 }
@@ -215,7 +216,7 @@ func (pr *profileRun) run(obj *isa.Object, idx int, path string, cfg Config, hot
 		progress(n)
 	}
 	if hot {
-		pr.hot = s.M.Hot[s.Prog]
+		pr.hot, pr.hotCycles = s.M.Hot[s.Prog], s.M.HotCycles[s.Prog]
 	}
 	return nil
 }
@@ -313,22 +314,28 @@ type PacketFault struct {
 	Fault string `json:"fault"`
 }
 
-// HotInsn is an instruction with its share of all executed instructions.
+// HotInsn is an instruction with its share of the cycles spent in the program.
 type HotInsn struct {
 	Slot   int     `json:"slot"`
-	Count  uint64  `json:"count"`
-	Share  float64 `json:"share"`
+	Count  uint64  `json:"count"`  // executions
+	Cycles uint64  `json:"cycles"` // cycles spent in it, helper latencies included
+	Share  float64 `json:"share"`  // of all cycles in the program
 	Insn   string  `json:"insn"`
 	Source string  `json:"source,omitempty"`
 }
 
-func hottest(p *isa.Program, hot []uint64, total uint64, n int) []HotInsn {
+// hottest ranks the instructions by the cycles spent in them.
+func hottest(p *isa.Program, hot, hotCycles []uint64, n int) []HotInsn {
+	var total uint64
+	for _, c := range hotCycles {
+		total += c
+	}
 	var hs []HotInsn
 	for slot, c := range hot {
 		if c == 0 {
 			continue
 		}
-		h := HotInsn{Slot: slot, Count: c, Share: float64(c) / float64(max(total, 1))}
+		h := HotInsn{Slot: slot, Count: c, Cycles: hotCycles[slot], Share: float64(hotCycles[slot]) / float64(max(total, 1))}
 		if in := p.At(slot); in != nil {
 			h.Insn = isa.Format(in, isa.SyntaxConformance)
 			if in.Source != nil {
@@ -337,7 +344,7 @@ func hottest(p *isa.Program, hot []uint64, total uint64, n int) []HotInsn {
 		}
 		hs = append(hs, h)
 	}
-	sort.SliceStable(hs, func(a, b int) bool { return hs[a].Count > hs[b].Count })
+	sort.SliceStable(hs, func(a, b int) bool { return hs[a].Cycles > hs[b].Cycles })
 	if len(hs) > n {
 		hs = hs[:n]
 	}

@@ -73,8 +73,20 @@ func TestEvaluateFirewall(t *testing.T) {
 	if len(r.Throughput) != 6 || len(r.LineRates) != 8 {
 		t.Errorf("%d throughput rows, %d line rates", len(r.Throughput), len(r.LineRates))
 	}
-	if r.Hot[0].Count == 0 || r.Hot[0].Source == "" {
-		t.Errorf("hottest instruction lacks a count or source line: %+v", r.Hot[0])
+	withSource := 0
+	for i, h := range r.Hot {
+		if h.Count == 0 || h.Cycles < h.Count {
+			t.Errorf("hot instruction %+v: every execution takes at least a cycle", h)
+		}
+		if i > 0 && h.Cycles > r.Hot[i-1].Cycles {
+			t.Errorf("hot instructions not ranked by cycles: %+v after %+v", h, r.Hot[i-1])
+		}
+		if h.Source != "" {
+			withSource++
+		}
+	}
+	if len(r.Hot) == 0 || withSource == 0 {
+		t.Errorf("no hot instruction, or none with its C line: %+v", r.Hot)
 	}
 }
 

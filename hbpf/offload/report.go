@@ -121,9 +121,9 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		b.WriteString("\n")
 	}
 	if len(r.Hot) > 0 {
-		b.WriteString("\nhottest instructions:\n")
+		b.WriteString("\nhottest instructions (share of the program's cycles, hbpf profile):\n")
 		for _, h := range r.Hot {
-			fmt.Fprintf(&b, "  %5.1f%%  %4d  %-32s %s\n", h.Share*100, h.Slot, h.Insn, h.Source)
+			fmt.Fprintf(&b, "  %5.1f%%  %4d  %-32s %s\n", h.Share*100, h.Slot, h.Insn, strings.TrimSpace(h.Source))
 		}
 	}
 	if lg := r.Logic; lg != nil {

@@ -15,9 +15,10 @@ func (m *Machine) exec() {
 	cycles, insns := m.cycles, m.insns
 	budget := m.cfg.MaxCycles
 	tracing := m.cfg.Trace != nil
-	var hot []uint64
+	var hot, hotc []uint64 // executions and cycles per slot (Config.Hot)
+	var hotStart uint64
 	if m.Hot != nil {
-		hot = m.Hot[m.cur]
+		hot, hotc = m.Hot[m.cur], m.HotCycles[m.cur]
 	}
 	retExtra := uint64(m.prof.Cost[timing.Return] - m.prof.Cost[timing.Exit])
 	callCost := uint64(m.prof.Cost[timing.CallLocal])
@@ -38,6 +39,7 @@ func (m *Machine) exec() {
 		}
 		if hot != nil {
 			hot[pc]++
+			hotStart = cycles - uint64(d.cost)
 		}
 		next := pc + 1
 		dst := -1 // register written, for the retirement record
@@ -305,12 +307,13 @@ func (m *Machine) exec() {
 				insns++
 				m.insns = insns
 				m.retire(img, pc, -1)
+				if hotc != nil {
+					hotc[pc] += cycles - hotStart
+					hot, hotc = m.Hot[m.cur], m.HotCycles[m.cur]
+				}
 				img = m.images[m.cur]
 				code = img.code
 				pc = 0
-				if m.Hot != nil {
-					hot = m.Hot[m.cur]
-				}
 				continue
 			}
 		case cCallL | vK64:
@@ -327,6 +330,9 @@ func (m *Machine) exec() {
 		case cExit | vK64:
 			if m.depth == 0 {
 				insns++
+				if hotc != nil {
+					hotc[pc] += cycles - hotStart
+				}
 				m.pc, m.cycles, m.insns = pc, cycles, insns
 				if tracing {
 					m.rec.Exit = true
@@ -427,6 +433,9 @@ func (m *Machine) exec() {
 			return
 		}
 		insns++
+		if hotc != nil {
+			hotc[pc] += cycles - hotStart
+		}
 		if tracing {
 			m.cycles = cycles
 			m.retire(img, pc, dst)

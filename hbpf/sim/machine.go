@@ -94,8 +94,9 @@ type Machine struct {
 	loop    loopReq
 	fault   *Fault
 	rec     Record
-	// Hot[p][slot] counts executions of each instruction when Config.Hot is set.
-	Hot [][]uint64
+	// Hot[p][slot] counts executions of each instruction, and HotCycles[p][slot]
+	// the cycles they took (helper latencies included), when Config.Hot is set.
+	Hot, HotCycles [][]uint64
 }
 
 type frame struct {
@@ -168,6 +169,7 @@ func New(progs []*isa.Program, specs []*isa.MapSpec, cfg Config) (*Machine, erro
 		m.images = append(m.images, img)
 		if cfg.Hot {
 			m.Hot = append(m.Hot, make([]uint64, p.NumSlots()))
+			m.HotCycles = append(m.HotCycles, make([]uint64, p.NumSlots()))
 		}
 	}
 	for i, s := range specs {

@@ -194,3 +194,24 @@ func TestTraceRecords(t *testing.T) {
 		t.Errorf("record 4: %+v (run: %d cycles)", r, res.Cycles)
 	}
 }
+
+// TestHotCycles checks that the per-instruction cycle counts add up to the
+// run's cycles and that executions are counted per slot.
+func TestHotCycles(t *testing.T) {
+	p, err := isa.Assemble([]byte("mov %r0, 0\nmov %r1, 3\nloop:\nadd %r0, 1\nsub %r1, 1\njne %r1, 0, loop\ncall local f\nexit\nf:\nmul %r0, 2\nexit"), "hot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New([]*isa.Program{p}, nil, Config{Hot: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := m.RunMem(0, nil)
+	var sum uint64
+	for _, c := range m.HotCycles[0] {
+		sum += c
+	}
+	if sum != r.Cycles || m.Hot[0][2] != 3 || m.Hot[0][0] != 1 {
+		t.Errorf("hot cycles add to %d (run: %d); executions %v", sum, r.Cycles, m.Hot[0])
+	}
+}
