@@ -12,6 +12,8 @@ import (
 type hash struct {
 	base
 	t      table
+	ch     chains // the hardware hash unit's chains, for LastProbes
+	probes int
 	lru    bool
 	percpu bool
 	// LRU list over slots; -1 ends it.
@@ -23,6 +25,7 @@ func newHash(s *isa.MapSpec) *hash {
 	h := &hash{
 		base:   newBase(s, int(s.MaxEntries)),
 		t:      newTable(int(s.KeySize), int(s.MaxEntries)),
+		ch:     newChains(int(s.MaxEntries)),
 		lru:    s.Type == ebpf.LRUHash || s.Type == ebpf.LRUCPUHash,
 		percpu: s.Type == ebpf.PerCPUHash || s.Type == ebpf.LRUCPUHash,
 		head:   -1,
@@ -39,12 +42,15 @@ func (h *hash) Lookup(key []byte) int {
 	if len(key) != h.keySize {
 		return -1
 	}
-	s := h.t.lookup(key)
+	s, p, _ := h.ch.find(&h.t, key)
+	h.probes = p
 	if s >= 0 && h.lru {
 		h.touch(int32(s))
 	}
 	return s
 }
+
+func (h *hash) LastProbes() int { return h.probes }
 
 func (h *hash) Peek(key []byte) int {
 	if len(key) != h.keySize {
@@ -65,7 +71,8 @@ func (h *hash) Update(key, value []byte, flags uint64) error {
 	if flags > UpdateExist {
 		return h.errs.wrap(opUpdate, ErrInvalid)
 	}
-	s := h.t.lookup(key)
+	s, p, _ := h.ch.find(&h.t, key)
+	h.probes = p
 	switch {
 	case s >= 0 && flags == UpdateNoExist:
 		return h.errs.wrap(opUpdate, ErrKeyExist)
@@ -79,6 +86,7 @@ func (h *hash) Update(key, value []byte, flags uint64) error {
 			h.evict()
 		}
 		s = h.t.insert(key)
+		h.ch.insert(key, s)
 		if h.lru {
 			h.pushFront(int32(s))
 		}
@@ -95,10 +103,13 @@ func (h *hash) Delete(key []byte) error {
 	if err := h.checkKey(opDelete, key); err != nil {
 		return err
 	}
-	s := h.t.remove(key)
+	s, p, _ := h.ch.find(&h.t, key)
+	h.probes = p
 	if s < 0 {
 		return h.errs.wrap(opDelete, ErrKeyNotExist)
 	}
+	h.ch.unlink(key, s)
+	h.t.remove(key)
 	if h.lru {
 		h.unlink(int32(s))
 	}
@@ -131,6 +142,7 @@ func (h lruHash) LRUOrder() [][]byte {
 func (h *hash) evict() {
 	s := h.tail
 	h.unlink(s)
+	h.ch.unlink(h.t.key(int(s)), int(s))
 	h.t.removeSlot(int(s))
 }
 
