@@ -15,10 +15,9 @@ func (m *Machine) exec() {
 	cycles, insns := m.cycles, m.insns
 	budget := m.cfg.MaxCycles
 	tracing := m.cfg.Trace != nil
-	var hot, hotc []uint64 // executions and cycles per slot (Config.Hot)
-	var hotStart uint64
+	var hot []uint64 // executions per slot (Config.Hot)
 	if m.Hot != nil {
-		hot, hotc = m.Hot[m.cur], m.HotCycles[m.cur]
+		hot = m.Hot[m.cur]
 	}
 	retExtra := uint64(m.prof.Cost[timing.Return] - m.prof.Cost[timing.Exit])
 	callCost := uint64(m.prof.Cost[timing.CallLocal])
@@ -30,16 +29,15 @@ func (m *Machine) exec() {
 			return
 		}
 		d := &code[pc]
+		if hot != nil {
+			m.hotTick(pc, cycles)
+		}
 		cycles += uint64(d.cost)
 		if cycles > budget {
 			m.pc, m.cycles, m.insns = pc, cycles-uint64(d.cost), insns
 			m.trap(CauseCycleBudget, 0, 0, "budget of %d cycles exhausted after %d instructions", budget, insns)
 			m.retire(img, pc, -1)
 			return
-		}
-		if hot != nil {
-			hot[pc]++
-			hotStart = cycles - uint64(d.cost)
 		}
 		next := pc + 1
 		dst := -1 // register written, for the retirement record
@@ -307,9 +305,8 @@ func (m *Machine) exec() {
 				insns++
 				m.insns = insns
 				m.retire(img, pc, -1)
-				if hotc != nil {
-					hotc[pc] += cycles - hotStart
-					hot, hotc = m.Hot[m.cur], m.HotCycles[m.cur]
+				if hot != nil {
+					hot = m.Hot[m.cur]
 				}
 				img = m.images[m.cur]
 				code = img.code
@@ -330,9 +327,6 @@ func (m *Machine) exec() {
 		case cExit | vK64:
 			if m.depth == 0 {
 				insns++
-				if hotc != nil {
-					hotc[pc] += cycles - hotStart
-				}
 				m.pc, m.cycles, m.insns = pc, cycles, insns
 				if tracing {
 					m.rec.Exit = true
@@ -433,9 +427,6 @@ func (m *Machine) exec() {
 			return
 		}
 		insns++
-		if hotc != nil {
-			hotc[pc] += cycles - hotStart
-		}
 		if tracing {
 			m.cycles = cycles
 			m.retire(img, pc, dst)
@@ -642,4 +633,22 @@ func (m *Machine) legacyLoad(off uint64, size uint8) (uint64, bool) {
 		v = bswap(v, size)
 	}
 	return v, true
+}
+
+// hotTick counts an execution of the instruction at pc of the current program,
+// and charges the cycles since the previous instruction began to that one.
+func (m *Machine) hotTick(pc int, cycles uint64) {
+	if m.hotPrev != nil {
+		m.hotPrev[m.hotPC] += cycles - m.hotStart
+	}
+	m.Hot[m.cur][pc]++
+	m.hotPrev, m.hotPC, m.hotStart = m.HotCycles[m.cur], pc, cycles
+}
+
+// hotFlush charges the last instruction of a run its cycles.
+func (m *Machine) hotFlush() {
+	if m.hotPrev != nil {
+		m.hotPrev[m.hotPC] += m.cycles - m.hotStart
+		m.hotPrev = nil
+	}
 }

@@ -97,6 +97,10 @@ type Machine struct {
 	// Hot[p][slot] counts executions of each instruction, and HotCycles[p][slot]
 	// the cycles they took (helper latencies included), when Config.Hot is set.
 	Hot, HotCycles [][]uint64
+
+	hotPrev  []uint64 // HotCycles of the program the last counted instruction is in
+	hotPC    int      // that instruction
+	hotStart uint64   // the cycle it began
 }
 
 type frame struct {
@@ -290,6 +294,7 @@ func (m *Machine) reset(prog int) {
 
 func (m *Machine) run() Result {
 	m.exec()
+	m.hotFlush()
 	m.clock += m.cycles
 	return Result{R0: m.regs[0], Insns: m.insns, Cycles: m.cycles, Fault: m.fault}
 }
