@@ -56,16 +56,11 @@ func (m *Machine) call(id int32) bool {
 	}
 	switch fn {
 	case asm.FnMapLookupElem:
-		mp, idx, good := m.mapArg(a[0])
+		mp, idx, key, good := m.mapKeyArgs(fn, a)
 		if !good {
-			return m.badMap(fn, a[0])
+			return false
 		}
-		ks := mp.Spec().KeySize
-		key := m.slice(a[1], uint64(ks))
-		if key == nil {
-			return m.badPtr(fn, "key", a[1], uint64(ks))
-		}
-		n = int(ks)
+		n = len(key)
 		if _, isProg := mp.(*maps.ProgArray); isProg {
 			m.trap(CauseHelperArg, a[0], 0, "%s on prog array %s: programs cannot look up prog arrays", timing.HelperName(fn), mp.Spec().Name)
 			return false
@@ -82,15 +77,11 @@ func (m *Machine) call(id int32) bool {
 			}
 		}
 	case asm.FnMapUpdateElem:
-		mp, _, good := m.mapArg(a[0])
+		mp, _, key, good := m.mapKeyArgs(fn, a)
 		if !good {
-			return m.badMap(fn, a[0])
+			return false
 		}
 		s := mp.Spec()
-		key := m.slice(a[1], uint64(s.KeySize))
-		if key == nil {
-			return m.badPtr(fn, "key", a[1], uint64(s.KeySize))
-		}
 		val := m.slice(a[2], uint64(s.ValueSize))
 		if val == nil {
 			return m.badPtr(fn, "value", a[2], uint64(s.ValueSize))
@@ -102,15 +93,11 @@ func (m *Machine) call(id int32) bool {
 			ret = uint64(maps.Errno(err))
 		}
 	case asm.FnMapDeleteElem:
-		mp, _, good := m.mapArg(a[0])
+		mp, _, key, good := m.mapKeyArgs(fn, a)
 		if !good {
-			return m.badMap(fn, a[0])
+			return false
 		}
 		s := mp.Spec()
-		key := m.slice(a[1], uint64(s.KeySize))
-		if key == nil {
-			return m.badPtr(fn, "key", a[1], uint64(s.KeySize))
-		}
 		n = int(s.KeySize)
 		if s.ReadOnly {
 			ret = neg(errEACCES)
@@ -309,6 +296,21 @@ func (m *Machine) mapArg(h uint64) (maps.Map, int, bool) {
 	}
 	i := int(uint32(h))
 	return m.Maps[i], i, true
+}
+
+// mapKeyArgs resolves the map (r1) and key (r2) arguments of the map helpers,
+// trapping if either is invalid.
+func (m *Machine) mapKeyArgs(fn asm.BuiltinFunc, a [5]uint64) (maps.Map, int, []byte, bool) {
+	mp, idx, good := m.mapArg(a[0])
+	if !good {
+		return nil, 0, nil, m.badMap(fn, a[0])
+	}
+	ks := uint64(mp.Spec().KeySize)
+	key := m.slice(a[1], ks)
+	if key == nil {
+		return nil, 0, nil, m.badPtr(fn, "key", a[1], ks)
+	}
+	return mp, idx, key, true
 }
 
 func (m *Machine) badMap(fn asm.BuiltinFunc, h uint64) bool {
