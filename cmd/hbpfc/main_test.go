@@ -65,6 +65,7 @@ func TestExitCodes(t *testing.T) {
 	oob := writeTemp(t, "oob.s", []byte("ldxdw %r0, [%r1+100]\nexit\n"))
 	badPcap := writeTemp(t, "bad.pcap", []byte("not a pcap at all, clearly"))
 	good := writeTemp(t, "good.s", []byte("mov %r0, 2\nexit\n"))
+	badJSON := writeTemp(t, "bad.json", []byte(`{"fw_rules":[{"key":"zz"}]}`))
 	tests := []struct {
 		name string
 		args []string
@@ -83,6 +84,9 @@ func TestExitCodes(t *testing.T) {
 		{"bad pcap", []string{"run", good, "--pcap", badPcap}, 10, []string{"bad.pcap"}},
 		{"endless loop", []string{"run", loop, "--mem", "00", "--max-cycles", "1000"}, 4, []string{"cycle budget", "pc 1"}},
 		{"out of bounds", []string{"run", oob, "--mem", "0011"}, 4, []string{"load out of bounds", "pc 0"}},
+		{"bad maps-in", []string{"run", "testdata/xdp/xdp_firewall.o", "--packet", "00112233445566778899001108004500", "--maps-in", badJSON}, 10, []string{"bad.json", "fw_rules", "entry 0"}},
+		{"offload bad pcap", []string{"offload", "testdata/xdp/xdp_count.o", "--pcap", badPcap, "--no-kernel", "--no-synth"}, 10, []string{"bad.pcap", "offset 0"}},
+		{"offload bad clock", []string{"offload", "testdata/xdp/xdp_count.o", "--pcap", badPcap, "--clock", "fast"}, 2, []string{"--clock"}},
 		{"ok", []string{"run", good, "--mem", "00"}, 0, nil},
 		{"xdp without packets", []string{"run", "testdata/xdp/xdp_count.o"}, 2, []string{"--pcap"}},
 	}
