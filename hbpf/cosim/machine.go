@@ -96,7 +96,9 @@ func Load(s *Session, cfg rtl.Config, progs []*isa.Program, prog int, specs []*i
 				s.MemBytes(int(m.Base), img)
 			}
 			if m.Type == rtl.MapHash {
-				loadKeys(s, cfg.Defaults(), i, m, mps[i])
+				if err := loadKeys(s, cfg.Defaults(), i, m, mps[i]); err != nil {
+					return nil, err
+				}
 			}
 			if rb, ok := mps[i].(*maps.RingBuf); ok && m.Type == rtl.MapRing {
 				s.Cfg(rtl.CfgRing0, 1<<31|uint64(i)<<16)
@@ -111,21 +113,44 @@ func Load(s *Session, cfg rtl.Config, progs []*isa.Program, prog int, specs []*i
 	return h, nil
 }
 
-// loadKeys loads a hash map's keys into its key store: each key at its slot,
-// as the simulator's table placed it (a fresh map has slots 0..n-1).
-func loadKeys(s *Session, cfg rtl.Config, i int, m rtl.MapSlot, mp maps.Map) {
-	words := cfg.HashKey / 8
-	at := rtl.CfgHash0 + m.KeyStore<<10
-	kvs := mp.Entries()
-	for _, kv := range kvs {
-		slot := mp.Peek(kv.Key)
-		key := make([]byte, 8*words)
-		copy(key, kv.Key)
-		for w, v := range Words(key) {
-			s.Cfg(at+slot*words+w, v)
-		}
+// loadKeys loads a hash map's hash unit: its keys by slot, bucket chains and
+// free list, as the simulator's map holds them (maps.Chained).
+func loadKeys(s *Session, cfg rtl.Config, i int, m rtl.MapSlot, mp maps.Map) error {
+	ch, ok := mp.(maps.Chained)
+	if !ok {
+		return fmt.Errorf("map %d %q: the simulator's map keeps no bucket chains", i, m.Name)
 	}
-	s.Cfg(at+cfg.HashEntries*words, 1<<31|uint64(i)<<16|uint64(len(kvs)))
+	img := ch.Chains()
+	words := cfg.HashKey / 8
+	u := m.KeyStore
+	empty := uint64(cfg.HashEntries) // bit SLOT_W set: no slot
+	slot := func(v int32) uint64 {
+		if v < 0 {
+			return empty
+		}
+		return uint64(v)
+	}
+	heads := make([]uint64, len(img.Heads))
+	for b, v := range img.Heads {
+		heads[b] = slot(v)
+	}
+	s.Hash(rtl.HashAddr(u, rtl.HashHeads, 0), heads)
+	next := make([]uint64, img.Unused)
+	for k := range next {
+		next[k] = slot(img.Next[k])
+	}
+	s.Hash(rtl.HashAddr(u, rtl.HashNext, 0), next)
+	for k, key := range img.Keys {
+		if key == nil {
+			continue
+		}
+		padded := make([]byte, 8*words)
+		copy(padded, key)
+		s.Hash(rtl.HashAddr(u, rtl.HashKeys, k*words), Words(padded))
+	}
+	s.Hash(rtl.HashAddr(u, rtl.HashCtrl, 0), []uint64{1<<31 | uint64(i)<<16 | uint64(img.BucketBits)<<8})
+	s.Hash(rtl.HashAddr(u, rtl.HashCtrl, 1), []uint64{slot(img.Free), uint64(img.Unused), uint64(img.Count)})
+	return nil
 }
 
 // storage returns the data-memory image of a map in the hardware's layout.

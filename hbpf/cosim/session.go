@@ -117,6 +117,10 @@ func (s *Session) Reset() { s.send("reset") }
 // Cfg writes configuration register idx (see hbpf_top.v).
 func (s *Session) Cfg(idx int, v uint64) { s.send("cfg %x %x", idx, v) }
 
+// Hash writes words to the hash units (hbpf_top's sel 3) from host address
+// at on (rtl.HashAddr).
+func (s *Session) Hash(at uint32, words []uint64) { s.words("hash", int(at), words) }
+
 // Rom writes program slots from slot on.
 func (s *Session) Rom(slot int, words []uint64) { s.words("rom", slot, words) }
 

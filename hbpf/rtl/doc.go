@@ -4,8 +4,8 @@
 // [Generate] writes one module per file: hbpf_decode.v, hbpf_regfile.v,
 // hbpf_alu.v, hbpf_shifter.v, hbpf_branch.v, hbpf_muldiv.v, hbpf_region.v
 // (address map and bounds checks), hbpf_lsu.v, hbpf_dmem.v (byte-lane data
-// memory), hbpf_rom.v, hbpf_frames.v (call frames), hbpf_hash.v (hash-map
-// key store), hbpf_helpers.v, hbpf_core.v and hbpf_top.v (memories and the
+// memory), hbpf_rom.v, hbpf_frames.v (call frames), hbpf_hashchain.v
+// (a hash map's block-RAM hash unit: bucket chains), hbpf_helpers.v, hbpf_core.v and hbpf_top.v (memories and the
 // host port). The templates hold no timing: the cycles of every instruction
 // class, the divider's radix, the helper latencies and what the helpers'
 // memory engine may do within them come from a [timing.Profile]
@@ -28,8 +28,10 @@
 // The core is generic (the host loads programs and the map table through the
 // host port of hbpf_top) or, with [Config.Prog], specialised for one program
 // whose code and map table are baked in. [Unsupported] lists what the
-// hardware cannot run for a given program ("not offloadable: helper 6
-// bpf_trace_printk (slot 87)"), so that nothing runs silently wrong.
+// hardware cannot run for a given program ("not offloadable: helper 12
+// bpf_tail_call (slot 40)"), so that nothing runs silently wrong; code that
+// cannot run with the object's read-only data (package reach) is no obstacle,
+// and [Config.DeadCode] names what it holds.
 //
 // [Synthesize] runs yosys for iCE40 and Xilinx 7-series and reports the
 // resources (cached by a hash of the sources).

@@ -7,12 +7,16 @@ import (
 	"github.com/cilium/ebpf/asm"
 
 	"github.com/hbpf/hbpf/hbpf/isa"
+	"github.com/hbpf/hbpf/hbpf/reach"
 	"github.com/hbpf/hbpf/hbpf/sim/timing"
 )
 
 // Unsupported lists what the default core cannot run of prog with its maps,
 // one line each ("not offloadable: helper 12 bpf_tail_call (slot 40)"); it is
 // empty when the hardware runs the program exactly as the simulator does.
+// Instructions that cannot run with the maps' read-only data (package reach:
+// the verifier's dead-code pruning on frozen .rodata) are no obstacle; the
+// hardware traps should one run all the same (cause 7, unknown helper).
 func Unsupported(prog *isa.Program, maps []*isa.MapSpec) []string {
 	return Config{}.Unsupported(prog, maps)
 }
@@ -25,10 +29,25 @@ func (c Config) Unsupported(prog *isa.Program, maps []*isa.MapSpec) []string {
 // UnsupportedObject is [Config.Unsupported] for program prog of an object's
 // programs, which tail calls may reach.
 func (c Config) UnsupportedObject(progs []*isa.Program, which int, maps []*isa.MapSpec) []string {
+	out, _ := c.check(progs, which, maps)
+	return out
+}
+
+// DeadCode lists what the core could not run of program which of progs but
+// need not, as it sits in code that cannot run with the maps' read-only data
+// ("helper 6 bpf_trace_printk (slot 87): dead: the branch at slot 78 always
+// jumps (.rodata+4 = 0)").
+func (c Config) DeadCode(progs []*isa.Program, which int, maps []*isa.MapSpec) []string {
+	_, dead := c.check(progs, which, maps)
+	return dead
+}
+
+func (c Config) check(progs []*isa.Program, which int, maps []*isa.MapSpec) (out, dead []string) {
 	c = c.withDefaults()
 	prog := progs[which]
-	var out []string
+	live := reach.Analyze(prog, maps)
 	add := func(format string, args ...any) { out = append(out, "not offloadable: "+fmt.Sprintf(format, args...)) }
+	deadHelpers := map[int32][]int{}
 	total := 0
 	for _, p := range progs {
 		total += p.NumSlots()
@@ -52,6 +71,19 @@ func (c Config) UnsupportedObject(progs []*isa.Program, which int, maps []*isa.M
 	targets := jumpTargets(prog)
 	for i := range prog.Insns {
 		in := &prog.Insns[i]
+		if !live.Live(i) {
+			switch {
+			case in.Op == isa.OpCall && !hw[int32(in.Imm)]:
+				id := int32(in.Imm)
+				if len(deadHelpers[id]) == 0 {
+					dead = append(dead, fmt.Sprintf("helper %d %s (slot %d): %s", id, helperLabel(id), in.Slot, live.Why(i)))
+				}
+				deadHelpers[id] = append(deadHelpers[id], in.Slot)
+			case in.Op == isa.OpCallx:
+				dead = append(dead, fmt.Sprintf("callx (slot %d): %s", in.Slot, live.Why(i)))
+			}
+			continue
+		}
 		switch in.Op {
 		case isa.OpCall:
 			id := int32(in.Imm)
@@ -118,12 +150,12 @@ func (c Config) UnsupportedObject(progs []*isa.Program, which int, maps []*isa.M
 			continue
 		}
 		if updates {
-			if limit := c.UpdateValueLimit(m.KeySize); int(m.ValueSize) > limit {
+			if limit := c.UpdateValueLimit(m.KeySize, m.Type == MapHash); int(m.ValueSize) > limit {
 				add("map %d %q: bpf_map_update_elem copies at most %d bytes within its latency, the values have %d", i, m.Name, limit, m.ValueSize)
 			}
 		}
 	}
-	return out
+	return out, dead
 }
 
 // mapHelperType reports whether the hardware's map helpers take maps of type t.
@@ -211,9 +243,23 @@ const (
 	CfgSeed      = 12
 	CfgProg0     = 128    // program p: CfgProg0 + p = {length << 16 | first slot}
 	CfgMap0      = 256    // map i's descriptor: CfgMap0 + 4*i + 0..3
-	CfgHash0     = 0x1000 // key store s: CfgHash0 + s<<10 + slot*words + word; control at entries*words
 	CfgRing0     = 0x2000 // ring unit: +0 {used << 31 | map << 16}, +1 size-1, +2 producer, +3 consumer
 )
+
+// Host port sel 3: the hash units (hbpf_hashchain.v).
+const (
+	HostHash  = 3
+	HashKeys  = 0 // slot*key words + word
+	HashHeads = 1 // bucket
+	HashNext  = 2 // slot
+	HashCtrl  = 3 // 0 {used[31], map[21:16], bucket bits[12:8]}, 1 free-list head, 2 next unused slot, 3 live keys
+)
+
+// HashAddr returns the host address of word index of space (HashKeys, …) of
+// hash unit unit.
+func HashAddr(unit, space, index int) uint32 {
+	return uint32(unit)<<24 | uint32(space)<<22 | uint32(index)
+}
 
 // Words returns the four configuration words of the map's descriptor.
 func (m MapSlot) Words() [4]uint64 {

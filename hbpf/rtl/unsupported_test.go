@@ -19,7 +19,7 @@ func TestUnsupported(t *testing.T) {
 		{"xdp_count.o", nil},
 		{"xdp_reflect.o", nil},
 		{"xdp_encap.o", nil},
-		{"xdp_firewall.o", []string{"helper 6 bpf_trace_printk", `map 1 "fw_rules": 1024 entries`}},
+		{"xdp_firewall.o", nil}, // its bpf_trace_printk is dead code with cfg_debug = 0 (TestDeadCode)
 		{"xdp_calls.o", nil},
 		{"xdp_redirect.o", nil},
 		{"xdp_flowtable.o", []string{`map 1 "flows": LRUHash maps`}},
@@ -41,5 +41,37 @@ func TestUnsupported(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDeadCode: the firewall's bpf_trace_printk runs only with cfg_debug set;
+// with the object's .rodata (0) it is no obstacle, and DeadCode says why.
+// With cfg_debug = 1 it is one again.
+func TestDeadCode(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	f, err := isa.Open(filepath.Join(filepath.Dir(file), "..", "..", "testdata", "xdp", "xdp_firewall.o"))
+	if err != nil {
+		t.Skipf("testdata object: %v", err)
+	}
+	progs, maps := f.Object.Programs, f.Object.Maps
+	dead := Config{}.DeadCode(progs, 0, maps)
+	if len(dead) != 1 || !strings.Contains(dead[0], "helper 6 bpf_trace_printk (slot 87)") || !strings.Contains(dead[0], "slot 78 always jumps") {
+		t.Fatalf("dead code: %q", dead)
+	}
+	var debug []*isa.MapSpec
+	for _, m := range maps {
+		if m.Name == ".rodata" {
+			c := *m
+			c.Contents = []isa.MapKV{{Key: m.Contents[0].Key, Value: append([]byte(nil), m.Contents[0].Value...)}}
+			c.Contents[0].Value[4] = 1 // cfg_debug
+			m = &c
+		}
+		debug = append(debug, m)
+	}
+	if got := Unsupported(progs[0], debug); len(got) != 1 || !strings.Contains(got[0], "helper 6 bpf_trace_printk") {
+		t.Errorf("with cfg_debug = 1: %q", got)
+	}
+	if d := (Config{}).DeadCode(progs, 0, debug); len(d) != 0 {
+		t.Errorf("with cfg_debug = 1, dead code: %q", d)
 	}
 }

@@ -37,10 +37,11 @@ func (m *Machine) call(id int32) bool {
 	a := [5]uint64{regs[1], regs[2], regs[3], regs[4], regs[5]}
 	fn := asm.BuiltinFunc(id)
 	var (
-		ret  uint64
-		n    int // variable operand size for the latency
-		ok   = true
-		prof = m.prof
+		ret    uint64
+		n      int // variable operand size for the latency
+		probes int // keys a hash map's chain walk compared
+		ok     = true
+		prof   = m.prof
 	)
 	if m.cfg.Conformance {
 		if id != 5 {
@@ -65,7 +66,9 @@ func (m *Machine) call(id int32) bool {
 			m.trap(CauseHelperArg, a[0], 0, "%s on prog array %s: programs cannot look up prog arrays", timing.HelperName(fn), mp.Spec().Name)
 			return false
 		}
-		if slot := mp.Lookup(key); slot >= 0 {
+		slot := mp.Lookup(key)
+		probes = lastProbes(mp)
+		if slot >= 0 {
 			ret = Pointer(RegionMap0+idx, uint32(slot)*mp.Spec().ValueSize)
 			if t := mp.Spec().Type; t == ebpf.ArrayOfMaps || t == ebpf.HashOfMaps {
 				// A map-in-map lookup yields the inner map itself.
@@ -89,8 +92,11 @@ func (m *Machine) call(id int32) bool {
 		n = int(s.KeySize)
 		if s.ReadOnly || s.Type == ebpf.ArrayOfMaps || s.Type == ebpf.HashOfMaps || s.Type == ebpf.ProgramArray {
 			ret = neg(errEACCES) // the kernel's verifier refuses these updates from programs
-		} else if err := mp.Update(key, val, a[3]); err != nil {
-			ret = uint64(maps.Errno(err))
+		} else {
+			if err := mp.Update(key, val, a[3]); err != nil {
+				ret = uint64(maps.Errno(err))
+			}
+			probes = lastProbes(mp)
 		}
 	case asm.FnMapDeleteElem:
 		mp, _, key, good := m.mapKeyArgs(fn, a)
@@ -101,8 +107,11 @@ func (m *Machine) call(id int32) bool {
 		n = int(s.KeySize)
 		if s.ReadOnly {
 			ret = neg(errEACCES)
-		} else if err := mp.Delete(key); err != nil {
-			ret = uint64(maps.Errno(err))
+		} else {
+			if err := mp.Delete(key); err != nil {
+				ret = uint64(maps.Errno(err))
+			}
+			probes = lastProbes(mp)
 		}
 	case asm.FnKtimeGetNs, asm.FnKtimeGetBootNs:
 		ret = uint64(float64(m.clock+m.cycles) * 1000 / m.cfg.ClockMHz)
@@ -268,8 +277,17 @@ func (m *Machine) call(id int32) bool {
 	if !ok {
 		return false
 	}
-	m.finishCall(id, a, ret, prof.HelperCycles(fn, n))
+	m.finishCall(id, a, ret, prof.MapHelperCycles(fn, n, probes))
 	return true
+}
+
+// lastProbes returns the keys the hash unit compared in mp's last
+// operation, 0 for maps without bucket chains.
+func lastProbes(mp maps.Map) int {
+	if p, ok := mp.(maps.Prober); ok {
+		return p.LastProbes()
+	}
+	return 0
 }
 
 // HelperName returns the kernel name of helper id ("bpf_map_lookup_elem"), or "unknown".

@@ -262,11 +262,12 @@ int main(int argc, char** argv) {
     } else if (cmd == "cfg") {
       uint64_t idx = num(0), v = num(1);
       if (ok) h.write(2, (uint32_t)idx, v);
-    } else if (cmd == "rom" || cmd == "mem") {
+    } else if (cmd == "rom" || cmd == "mem" || cmd == "hash") {
       uint64_t at = num(0);
+      int sel = cmd == "rom" ? 0 : (cmd == "mem" ? 1 : 3);
       for (size_t i = 1; ok && i < a.size(); i++) {
         uint64_t v = num(i);
-        if (ok) h.write(cmd == "rom" ? 0 : 1, (uint32_t)(at + i - 1), v);
+        if (ok) h.write(sel, (uint32_t)(at + i - 1), v);
       }
     } else if (cmd == "zero") {
       uint64_t at = num(0), n = num(1);

@@ -31,7 +31,7 @@ module hbpf_core #(
   parameter integer FRAME_DW    = «.FrameDW»,
   parameter integer NUM_PROGS   = «.NumProgs»,  // programs in the program memory (tail calls)
   parameter integer PROG_IW     = «.ProgIW»,
-  parameter integer NUM_HASH    = «.NumHash»,  // hash maps (key stores)
+  parameter integer NUM_HASH    = «.NumHash»,  // hash maps (hash units)
   parameter integer HASH_ENTRIES = «.HashEntries»,
   parameter integer HASH_SLOT_W = «.HashSlotW»,
   parameter integer HASH_WORDS  = «.HashKeyWords»
@@ -59,7 +59,7 @@ module hbpf_core #(
   input  wire [31:0]                 seed_i,
   input  wire                        seed_we_i,
   input  wire                        hash_we_i,
-  input  wire [15:0]                 hash_addr_i,
+  input  wire [25:0]                 hash_addr_i,
   input  wire [63:0]                 hash_wdata_i,
   input  wire                        ring_we_i,
   input  wire [1:0]                  ring_addr_i,

@@ -20,12 +20,14 @@
 //          256 + 4*i + k  map i«if .BakedMaps» (baked: writes are ignored)«end»: k=0 {value size[47:32], key size[31:16],
 //                 read-only[3], type[2:0] (rtl.MapArray, …)}, k=1 {bytes[63:32],
 //                 max entries[31:0]}, k=2 physical base, k=3 slot reciprocal
-//       0x1000 + s<<10 + w  key store s of the hash maps (see hbpf_hash.v)
 //       0x2000 + k  the ring-buffer unit: k=0 {used[31], map[21:16]}, 1 ring size - 1,
 //                   2 producer position, 3 consumer position
+//   sel 3  hash unit u of the hash maps (see hbpf_hashchain.v),
+//          addr = u<<24 | space<<22 | index: space 0 keys, 1 bucket heads,
+//          2 next slots, 3 control
 // start_i runs the program to start from its first slot with a fresh register
 // file; done_o rises when it exits or traps. State that outlives a run: map
-// values and key stores, the ring buffer, the cycle clock of
+// values and hash units, the ring buffer, the cycle clock of
 // bpf_ktime_get_ns, the bpf_get_prandom_u32 state.
 //
 // The parameters document the configuration the generator derived them for
@@ -47,10 +49,10 @@ module hbpf_top #(
   parameter integer FRAME_DW    = «.FrameDW»,       // log2(MAX_DEPTH)
   parameter integer NUM_PROGS   = «.NumProgs»,       // programs (tail calls), a power of two
   parameter integer PROG_IW     = «.ProgIW»,       // log2(NUM_PROGS), at least 1
-  parameter integer NUM_HASH    = «.NumHash»,       // hash maps (key stores)
-  parameter integer HASH_ENTRIES = «.HashEntries»,     // keys per hash map
+  parameter integer NUM_HASH    = «.NumHash»,       // hash maps (hash units)
+  parameter integer HASH_ENTRIES = «.HashEntries»,     // largest hash map, entries
   parameter integer HASH_SLOT_W = «.HashSlotW»,       // log2(HASH_ENTRIES)
-  parameter integer HASH_WORDS  = «.HashKeyWords»        // key bytes / 8
+  parameter integer HASH_WORDS  = «.HashKeyWords»        // largest key, bytes / 8
 ) (
   input  wire         clk_i,
   input  wire         rst_ni,
@@ -58,7 +60,7 @@ module hbpf_top #(
   input  wire         host_we_i,
   input  wire         host_re_i,
   input  wire [1:0]   host_sel_i,
-  input  wire [15:0]  host_addr_i,
+  input  wire [31:0]  host_addr_i,
   input  wire [63:0]  host_wdata_i,
   output wire [63:0]  host_rdata_o,
   // control and state
@@ -104,9 +106,10 @@ module hbpf_top #(
   reg  [7:0]  prog_idx_q;
 
   wire cfg_we = host_we_i & (host_sel_i == 2'd2) & ~busy_o;
-  wire seed_we = cfg_we & (host_addr_i == 16'd12);
-  wire hash_we = cfg_we & (host_addr_i[15:12] == 4'd1);
-  wire ring_we = cfg_we & (host_addr_i[15:2] == 14'h0800);
+  wire cfg_lo  = (host_addr_i[31:16] == 16'd0);
+  wire seed_we = cfg_we & (host_addr_i == 32'd12);
+  wire hash_we = host_we_i & (host_sel_i == 2'd3) & ~busy_o & (host_addr_i[31:26] == 6'd0);
+  wire ring_we = cfg_we & cfg_lo & (host_addr_i[15:2] == 14'h0800);
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -123,17 +126,17 @@ module hbpf_top #(
       prog_idx_q   <= 8'd0;
     end else if (cfg_we) begin
       case (host_addr_i)
-        16'd0:  mode_q       <= host_wdata_i[0];
-        16'd1:  max_cycles_q <= host_wdata_i;
-        16'd2:  r1_q         <= host_wdata_i;
-        16'd3:  r2_q         <= host_wdata_i;
-        16'd4:  meta_q       <= host_wdata_i[31:0];
-        16'd5:  data_q       <= host_wdata_i[31:0];
-        16'd6:  end_q        <= host_wdata_i[31:0];
-        16'd7:  hard_end_q   <= host_wdata_i[31:0];
-        16'd8:  ingress_q    <= host_wdata_i[31:0];
-        16'd9:  rxq_q        <= host_wdata_i[31:0];
-        16'd11: prog_idx_q   <= host_wdata_i[7:0];
+        32'd0:  mode_q       <= host_wdata_i[0];
+        32'd1:  max_cycles_q <= host_wdata_i;
+        32'd2:  r1_q         <= host_wdata_i;
+        32'd3:  r2_q         <= host_wdata_i;
+        32'd4:  meta_q       <= host_wdata_i[31:0];
+        32'd5:  data_q       <= host_wdata_i[31:0];
+        32'd6:  end_q        <= host_wdata_i[31:0];
+        32'd7:  hard_end_q   <= host_wdata_i[31:0];
+        32'd8:  ingress_q    <= host_wdata_i[31:0];
+        32'd9:  rxq_q        <= host_wdata_i[31:0];
+        32'd11: prog_idx_q   <= host_wdata_i[7:0];
         default: ;
       endcase
     end
@@ -154,7 +157,7 @@ module hbpf_top #(
 «- else»
   reg  [15:0] pbase_q [0:NUM_PROGS-1];
   reg  [15:0] plen_q  [0:NUM_PROGS-1];
-  wire        prog_we  = cfg_we & (host_addr_i[15:7] == 9'd1);
+  wire        prog_we  = cfg_we & cfg_lo & (host_addr_i[15:7] == 9'd1);
   wire [6:0]  prog_row = host_addr_i[6:0];
   integer k;
   always @(posedge clk_i or negedge rst_ni) begin
@@ -207,7 +210,7 @@ module hbpf_top #(
   reg [DMEM_AW-1:0] ma_q [0:NUM_MAPS-1];
   reg               mo_q [0:NUM_MAPS-1];
 
-  wire              map_we  = cfg_we & (host_addr_i[15:8] == 8'd1);
+  wire              map_we  = cfg_we & cfg_lo & (host_addr_i[15:8] == 8'd1);
   wire [5:0]        map_row = host_addr_i[7:2];
   wire [MAP_IW-1:0] map_sel = map_row[MAP_IW-1:0];
   integer j;
@@ -297,7 +300,7 @@ module hbpf_top #(
     .prog_base_i(prog_base), .prog_len_i(prog_len), .prog_idx_i(prog_idx_q),
     .ctx_meta_i(meta_q), .ctx_data_i(data_q), .ctx_end_i(end_q), .hard_end_i(hard_end_q),
     .ingress_i(ingress_q), .rxq_i(rxq_q), .seed_i(host_wdata_i[31:0]), .seed_we_i(seed_we),
-    .hash_we_i(hash_we), .hash_addr_i({4'd0, host_addr_i[11:0]}), .hash_wdata_i(host_wdata_i),
+    .hash_we_i(hash_we), .hash_addr_i(host_addr_i[25:0]), .hash_wdata_i(host_wdata_i),
     .ring_we_i(ring_we), .ring_addr_i(host_addr_i[1:0]), .ring_wdata_i(host_wdata_i[31:0]),
     .map_type_i(map_type), .map_ksize_i(map_ksize), .map_max_i(map_max), .map_bytes_i(map_bytes),
     .map_vsize_i(map_vsize), .map_recip_i(map_recip), .map_base_i(map_base), .map_ro_i(map_ro),

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/bits"
+	"slices"
 )
 
-// The block-RAM hash unit of the hardware (HASH and PERCPU_HASH maps too big
-// for the content-addressed key store) keeps three memories: a bucket-head
+// The block-RAM hash unit of the hardware (HASH and PERCPU_HASH maps,
+// hbpf/rtl's hbpf_hashchain.v) keeps three memories: a bucket-head
 // table of NumBuckets(MaxEntries) entries (a slot, or empty), a next-pointer
 // table with one entry per slot, and the keys by slot. A lookup hashes the
 // key with BucketHash, then walks the bucket's chain, comparing the key with
@@ -132,4 +133,46 @@ func (c *chains) unlink(key []byte, s int) {
 		}
 	}
 	panic("maps: chains: slot is not on its chain")
+}
+
+// ChainImage is the state of a hash map's hash unit as the hardware holds it,
+// for loading a map into the hardware.
+type ChainImage struct {
+	BucketBits int
+	Heads      []int32  // per bucket: the first slot of its chain, or -1
+	Next       []int32  // per slot: its successor on its chain (live slots) or on the free list (freed slots), or -1
+	Keys       [][]byte // per slot: the key of a live slot, nil for the others
+	Free       int32    // the free list's head (the slot an insert takes first), or -1
+	Unused     int      // the next slot never handed out
+	Count      int      // live keys
+}
+
+// Chained is implemented by the maps that keep bucket chains (HASH,
+// PERCPU_HASH and their LRU variants).
+type Chained interface {
+	Map
+	// Chains returns the map's hash-unit state.
+	Chains() ChainImage
+}
+
+// Chains returns the hash unit's state; the free list is the table's stack of
+// freed slots, last freed first.
+func (h *hash) Chains() ChainImage {
+	img := ChainImage{
+		BucketBits: h.ch.bits,
+		Heads:      slices.Clone(h.ch.head),
+		Next:       slices.Clone(h.ch.next),
+		Keys:       make([][]byte, len(h.ch.next)),
+		Free:       -1,
+		Unused:     h.t.next,
+		Count:      h.t.count,
+	}
+	for _, s := range h.t.slots() {
+		img.Keys[s] = clone(h.t.key(s))
+	}
+	for _, s := range h.t.free {
+		img.Next[s] = img.Free
+		img.Free = s
+	}
+	return img
 }

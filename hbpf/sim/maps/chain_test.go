@@ -217,3 +217,75 @@ func BenchmarkHashLookupChains(b *testing.B) {
 		m.Lookup(keys[i&1023])
 	}
 }
+
+// TestChainImage checks the hash-unit image after random updates and
+// deletes: every live key sits on its bucket's chain, once; the free list
+// holds the freed slots, the one the next insert takes first; counts agree.
+func TestChainImage(t *testing.T) {
+	const max = 64
+	m := mustNew(t, &isa.MapSpec{Name: "h", Type: ebpf.Hash, KeySize: 12, ValueSize: 8, MaxEntries: max})
+	rng := rand.New(rand.NewPCG(7, 7))
+	val := make([]byte, 8)
+	for op := 0; op < 3000; op++ {
+		key := make([]byte, 12)
+		key[0] = byte(rng.IntN(100))
+		if rng.IntN(3) == 0 {
+			_ = m.Delete(key)
+		} else {
+			_ = m.Update(key, val, maps.UpdateAny)
+		}
+		if op%97 != 0 {
+			continue
+		}
+		img := m.(maps.Chained).Chains()
+		if len(img.Heads) != maps.NumBuckets(max) || img.BucketBits != maps.BucketBits(max) {
+			t.Fatalf("op %d: %d heads, %d bits", op, len(img.Heads), img.BucketBits)
+		}
+		seen := map[int32]bool{}
+		for b, s := range img.Heads {
+			for ; s >= 0; s = img.Next[s] {
+				if seen[s] || img.Keys[s] == nil {
+					t.Fatalf("op %d: bucket %d: slot %d twice or without a key", op, b, s)
+				}
+				if got := maps.BucketHash(img.Keys[s], img.BucketBits); got != uint32(b) {
+					t.Fatalf("op %d: slot %d on bucket %d, its key hashes to %d", op, s, b, got)
+				}
+				if slot := m.Peek(img.Keys[s]); slot != int(s) {
+					t.Fatalf("op %d: key of slot %d is at slot %d", op, s, slot)
+				}
+				seen[s] = true
+			}
+		}
+		if len(seen) != img.Count || len(m.Entries()) != img.Count {
+			t.Fatalf("op %d: %d keys on chains, count %d, %d entries", op, len(seen), img.Count, len(m.Entries()))
+		}
+		free := 0
+		for s := img.Free; s >= 0; s = img.Next[s] {
+			if seen[s] || int(s) >= img.Unused {
+				t.Fatalf("op %d: free slot %d is live or never used", op, s)
+			}
+			free++
+		}
+		if img.Count+free != img.Unused {
+			t.Fatalf("op %d: %d live + %d free != %d handed out", op, img.Count, free, img.Unused)
+		}
+		// The next insert takes the free list's head (else slot Unused).
+		want := int(img.Free)
+		if want < 0 {
+			want = img.Unused
+		}
+		if img.Count < max {
+			probe := make([]byte, 12)
+			probe[0], probe[1] = 200, byte(op)
+			if err := m.Update(probe, val, maps.UpdateAny); err != nil {
+				t.Fatal(err)
+			}
+			if got := m.Peek(probe); got != want {
+				t.Fatalf("op %d: insert took slot %d, the image says %d", op, got, want)
+			}
+			if err := m.Delete(probe); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}

@@ -39,6 +39,7 @@ func newHash(s *isa.MapSpec) *hash {
 }
 
 func (h *hash) Lookup(key []byte) int {
+	h.probes = 0
 	if len(key) != h.keySize {
 		return -1
 	}
@@ -65,6 +66,7 @@ func (h *hash) Peek(key []byte) int {
 // and a new key in a full map -E2BIG — or, for LRU maps, the eviction of the
 // least recently used entry. Replacing a value never needs a free slot.
 func (h *hash) Update(key, value []byte, flags uint64) error {
+	h.probes = 0
 	if err := h.checkKV(opUpdate, key, value); err != nil {
 		return err
 	}
@@ -100,6 +102,7 @@ func (h *hash) Update(key, value []byte, flags uint64) error {
 }
 
 func (h *hash) Delete(key []byte) error {
+	h.probes = 0
 	if err := h.checkKey(opDelete, key); err != nil {
 		return err
 	}

@@ -77,13 +77,20 @@ func (c Class) String() string {
 // 8 bytes (rounded up) of the helper's variable operand — the key for map helpers,
 // the buffers for csum_diff, the record for ring-buffer output, the metadata
 // that xdp_adjust_head moves and the bytes that xdp_adjust_tail grows (and clears).
+// The map helpers on hash maps add PerProbeWord for every 8 bytes of key compared
+// while the hash unit walks the key's bucket chain (maps.Prober counts the keys).
 type HelperCost struct {
-	Fixed   int
-	PerWord int
+	Fixed        int
+	PerWord      int
+	PerProbeWord int
 }
 
 // Cycles returns the latency for an operand of n bytes.
 func (h HelperCost) Cycles(n int) int { return h.Fixed + h.PerWord*((n+7)/8) }
+
+// ProbeCycles returns the latency added by a hash-chain walk that compared
+// probes keys of n bytes.
+func (h HelperCost) ProbeCycles(n, probes int) int { return h.PerProbeWord * probes * ((n + 7) / 8) }
 
 // Profile is one core configuration's timing.
 type Profile struct {
@@ -98,11 +105,21 @@ type Profile struct {
 }
 
 // HelperCycles returns the latency of helper fn with an operand of n bytes.
-func (p *Profile) HelperCycles(fn asm.BuiltinFunc, n int) int {
+func (p *Profile) HelperCycles(fn asm.BuiltinFunc, n int) int { return p.HelperCost(fn).Cycles(n) }
+
+// HelperCost returns the latency terms of helper fn.
+func (p *Profile) HelperCost(fn asm.BuiltinFunc) HelperCost {
 	if h, ok := p.Helpers[fn]; ok {
-		return h.Cycles(n)
+		return h
 	}
-	return p.Helper.Cycles(n)
+	return p.Helper
+}
+
+// MapHelperCycles returns the latency of map helper fn on a key of n bytes
+// whose hash-chain walk compared probes keys (0 for maps without chains).
+func (p *Profile) MapHelperCycles(fn asm.BuiltinFunc, n, probes int) int {
+	h := p.HelperCost(fn)
+	return h.Cycles(n) + h.ProbeCycles(n, probes)
 }
 
 // ClassOf returns the timing class of an instruction. Conditional jumps are
@@ -171,9 +188,9 @@ var Hbpf = &Profile{
 		LegacyLoad: 3,
 	},
 	Helpers: map[asm.BuiltinFunc]HelperCost{
-		asm.FnMapLookupElem:     {Fixed: 4, PerWord: 1},
-		asm.FnMapUpdateElem:     {Fixed: 6, PerWord: 2},
-		asm.FnMapDeleteElem:     {Fixed: 5, PerWord: 1},
+		asm.FnMapLookupElem:     {Fixed: 4, PerWord: 1, PerProbeWord: 1},
+		asm.FnMapUpdateElem:     {Fixed: 8, PerWord: 2, PerProbeWord: 1},
+		asm.FnMapDeleteElem:     {Fixed: 5, PerWord: 1, PerProbeWord: 1},
 		asm.FnGetPrandomU32:     {Fixed: 1},
 		asm.FnKtimeGetNs:        {Fixed: 1},
 		asm.FnGetSmpProcessorId: {Fixed: 1},
@@ -271,7 +288,8 @@ func WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, " `%s` %d;", p.Name, p.Entry)
 	}
 	b.WriteString(" `*` the original core lacks the instruction; its cost is extrapolated.\n\n")
-	b.WriteString("Helper latency (cycles, added to the call; \"+n/word\" per 8 bytes of key, buffer or record):\n\n")
+	b.WriteString("Helper latency (cycles, added to the call; \"+n/word\" per 8 bytes of key, buffer or record; " +
+		"\"+n/probe word\" per 8 bytes of key compared on a hash map's bucket chain):\n\n")
 	b.WriteString("| helper | id | latency |\n|---|---:|---|\n")
 	fns := make([]asm.BuiltinFunc, 0, len(Hbpf.Helpers))
 	for fn := range Hbpf.Helpers {
@@ -283,6 +301,9 @@ func WriteMarkdown(w io.Writer) error {
 		lat := fmt.Sprint(h.Fixed)
 		if h.PerWord > 0 {
 			lat += fmt.Sprintf(" + %d/word", h.PerWord)
+		}
+		if h.PerProbeWord > 0 {
+			lat += fmt.Sprintf(" + %d/probe word", h.PerProbeWord)
 		}
 		fmt.Fprintf(&b, "| %s | %d | %s |\n", helperName(fn), int32(fn), lat)
 	}

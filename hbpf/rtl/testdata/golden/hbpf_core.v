@@ -31,9 +31,9 @@ module hbpf_core #(
   parameter integer FRAME_DW    = 3,
   parameter integer NUM_PROGS   = 8,  // programs in the program memory (tail calls)
   parameter integer PROG_IW     = 3,
-  parameter integer NUM_HASH    = 1,  // hash maps (key stores)
-  parameter integer HASH_ENTRIES = 8,
-  parameter integer HASH_SLOT_W = 3,
+  parameter integer NUM_HASH    = 2,  // hash maps (hash units)
+  parameter integer HASH_ENTRIES = 1024,
+  parameter integer HASH_SLOT_W = 10,
   parameter integer HASH_WORDS  = 2
 ) (
   input  wire                        clk_i,
@@ -59,7 +59,7 @@ module hbpf_core #(
   input  wire [31:0]                 seed_i,
   input  wire                        seed_we_i,
   input  wire                        hash_we_i,
-  input  wire [15:0]                 hash_addr_i,
+  input  wire [25:0]                 hash_addr_i,
   input  wire [63:0]                 hash_wdata_i,
   input  wire                        ring_we_i,
   input  wire [1:0]                  ring_addr_i,

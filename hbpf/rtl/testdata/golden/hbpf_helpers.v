@@ -10,7 +10,7 @@
 //
 // Helpers in hardware (id: name, latency from hbpf/sim/timing):
 //     1: bpf_map_lookup_elem          4 + 1/word
-//     2: bpf_map_update_elem          6 + 2/word
+//     2: bpf_map_update_elem          8 + 2/word
 //     3: bpf_map_delete_elem          5 + 1/word
 //     5: bpf_ktime_get_ns             1
 //     7: bpf_get_prandom_u32          1
@@ -35,7 +35,10 @@
 // returns r1 and ends the program when r1 is 0.
 //
 // Map helpers work on ARRAY and PERCPU_ARRAY maps, and on HASH and
-// PERCPU_HASH maps through NUM_HASH key stores (hbpf_hash); bpf_redirect_map on
+// PERCPU_HASH maps through NUM_HASH hash units (hbpf_hashchain). On a hash map
+// the helper's latency grows by one cycle per key word compared on the key's
+// chain (the table's PerProbeWord): the call retires when the unit's walk is
+// over plus the fixed part of its latency; bpf_redirect_map on
 // DEVMAP, CPUMAP and XSKMAP (values, then a presence byte per entry; flags as
 // __bpf_xdp_redirect_map: the fallback action, and for devmaps
 // BPF_F_BROADCAST and BPF_F_EXCLUDE_INGRESS, anything else aborts);
@@ -67,10 +70,10 @@ module hbpf_helpers #(
   parameter integer RECIP_W     = 32,
   parameter integer NUM_PROGS   = 8,  // programs a tail call may reach
   parameter integer PROG_IW     = 3,   // log2(NUM_PROGS), at least 1
-  parameter integer NUM_HASH    = 1,  // hash maps (key stores)
-  parameter integer HASH_ENTRIES = 8, // keys per hash map
-  parameter integer HASH_SLOT_W = 3,  // log2(HASH_ENTRIES)
-  parameter integer HASH_WORDS  = 2   // key bytes / 8
+  parameter integer NUM_HASH    = 2,  // hash maps (hash units)
+  parameter integer HASH_ENTRIES = 1024, // largest hash map, entries (a power of two)
+  parameter integer HASH_SLOT_W = 10,  // log2(HASH_ENTRIES)
+  parameter integer HASH_WORDS  = 2   // largest key, bytes / 8 (a power of two)
 ) (
   input  wire                        clk_i,
   input  wire                        rst_ni,
@@ -91,8 +94,8 @@ module hbpf_helpers #(
   input  wire [63:0]                 clock_i,     // cycles of the previous runs
   input  wire [31:0]                 seed_i,      // bpf_get_prandom_u32 state, set by the host
   input  wire                        seed_we_i,
-  input  wire                        hash_we_i,   // host writes to the key stores
-  input  wire [15:0]                 hash_addr_i, // store << 10 | word
+  input  wire                        hash_we_i,   // host writes to the hash units
+  input  wire [25:0]                 hash_addr_i, // {unit[25:24], space[23:22], index[21:0]}
   input  wire [63:0]                 hash_wdata_i,
   input  wire                        ring_we_i,   // host writes to the ring unit
   input  wire [1:0]                  ring_addr_i, // 0 {used[31], map[21:16]}, 1 mask, 2 producer, 3 consumer
@@ -501,7 +504,7 @@ module hbpf_helpers #(
   always @* begin
     case (id_i)
       H_MAP_LOOKUP_ELEM: begin fixed = 32'd4; perword = 32'd1; end
-      H_MAP_UPDATE_ELEM: begin fixed = 32'd6; perword = 32'd2; end
+      H_MAP_UPDATE_ELEM: begin fixed = 32'd8; perword = 32'd2; end
       H_MAP_DELETE_ELEM: begin fixed = 32'd5; perword = 32'd1; end
       H_KTIME_GET_NS: begin fixed = 32'd1; perword = 32'd0; end
       H_GET_PRANDOM_U32: begin fixed = 32'd1; perword = 32'd0; end
@@ -526,7 +529,13 @@ module hbpf_helpers #(
     endcase
   end
   wire [31:0] nwords = {3'd0, n[31:3]} + {31'd0, (n[2:0] != 3'd0)};
-  assign len_o   = C_CALL + fixed + perword * nwords;
+  wire [31:0] flen   = C_CALL + fixed + perword * nwords;
+  // A hash map's walk: one cycle per key word compared, which is the steps
+  // from kstep + 2 to the step the walk ends in. Until then the call cannot end.
+  reg  [31:0] hlen_q;
+  reg         hwait_q;  // the walk is not over
+  wire        hwalk  = is_map & ~conf_mode_i & ~trap & h_probe;
+  assign len_o   = ~hwalk ? flen : ((first_i | hwait_q) ? 32'hffff_ffff : hlen_q);
   assign trap_o  = trap;
   assign cause_o = cause;
 
@@ -541,48 +550,54 @@ module hbpf_helpers #(
   wire [63:0] ns = (clock_i + cycle_i + {32'd0, C_CALL}) * NS;
   reg  [63:0] ktime_q;
 
-  // Map keys: read in step 0 (and 1 for keys over 8 bytes), complete in
-  // step kstep. An array's key is its index; a hash map's key goes to its
-  // key store, which gives the slot.
-  wire        key2    = (hks > 16'd8);
-  wire [15:0] kstep   = key2 ? 16'd2 : 16'd1;
-  wire [63:0] kmask0  = key2 ? {64{1'b1}} : bytemask(hks[3:0]);
-  wire [3:0]  khi_n   = hks[3:0] - 4'd8;  // bytes above the first 8 (keys of 9 to 16 bytes)
-  wire [63:0] kmask1  = key2 ? bytemask(khi_n) : 64'd0;
-  reg  [63:0] klo_q;
-  wire [127:0] key_now = key2 ? {rdata_i & kmask1, klo_q} : {64'd0, rdata_i & kmask0};
-  reg  [HASH_WORDS*64-1:0] key_q;
+  // Map keys: word w read in step w, complete in step kstep = the key's
+  // words (at least 1). An array's key is its index; a hash map's key goes to
+  // its hash unit, which walks the key's chain from step kstep on.
+  wire [15:0] kwords  = {3'd0, hks[15:3]} + {15'd0, (hks[2:0] != 3'd0)};
+  wire [15:0] kstep   = (kwords == 16'd0) ? 16'd1 : kwords;
+  wire [63:0] klast   = rdata_i & bytemask({1'b0, hks[2:0]});  // the key's last word
   wire        at_key  = active_i & (step_i == kstep);
-  wire [HASH_WORDS*64-1:0] probe = at_key ? key_now : key_q;
+  reg  [HASH_WORDS*64-1:0] key_q;   // words 0 .. kstep-2
+  wire [0:0]        kw_last = kstep[0:0] - 1'b1;
+  wire [0:0]        kw_now  = step_i[0:0] - 1'b1;
+  reg  [HASH_WORDS*64-1:0] key_now;
+  always @* begin
+    key_now = key_q;
+    key_now[kw_last*64 +: 64] = klast;
+  end
 
-  // The key stores; the one whose map the handle names answers.
-  wire [NUM_HASH-1:0] hs_used, hs_hit, hs_full, hs_sel;
+  // The hash units; the one whose map the handle names answers. A walk
+  // starts unless the call fails without one (a read-only map's update or
+  // delete, bad flags).
+  wire        h_probe = hhash & ~(hro & ~is_lookup) & ~(is_update & (a4 > 64'd2));
+  wire        h_start = at_key & is_map & ~conf_mode_i & ~trap & h_probe;
+  wire [1:0]  h_op    = is_delete ? 2'd2 : ((is_update && a4 != 64'd2) ? 2'd1 : 2'd0);
+  wire [NUM_HASH-1:0] hs_used, hs_found, hs_hit, hs_full, hs_sel;
   wire [NUM_HASH*6-1:0] hs_map;
   wire [NUM_HASH*HASH_SLOT_W-1:0] hs_slot, hs_alloc;
-  reg  hcommit_ins, hcommit_rem;
-  reg  [HASH_SLOT_W-1:0] hslot_q;
   genvar hs;
   generate
     for (hs = 0; hs < NUM_HASH; hs = hs + 1) begin : g_hash
-      hbpf_hash #(.ENTRIES(HASH_ENTRIES), .SLOT_W(HASH_SLOT_W), .KEY_WORDS(HASH_WORDS)) u_hash (
+      hbpf_hashchain #(.ENTRIES(HASH_ENTRIES), .SLOT_W(HASH_SLOT_W), .KEY_WORDS(HASH_WORDS)) u_hash (
         .clk_i(clk_i), .rst_ni(rst_ni),
-        .used_o(hs_used[hs]), .map_o(hs_map[hs*6 +: 6]), .max_i(hmax[HASH_SLOT_W:0]),
-        .key_i(probe), .hit_o(hs_hit[hs]), .slot_o(hs_slot[hs*HASH_SLOT_W +: HASH_SLOT_W]),
+        .used_o(hs_used[hs]), .map_o(hs_map[hs*6 +: 6]), .max_i(hmax[HASH_SLOT_W:0]), .words_i(kstep[3:0]),
+        .start_i(h_start & hs_sel[hs]), .op_i(h_op), .key_i(key_now),
+        .found_o(hs_found[hs]), .hit_o(hs_hit[hs]), .slot_o(hs_slot[hs*HASH_SLOT_W +: HASH_SLOT_W]),
         .alloc_o(hs_alloc[hs*HASH_SLOT_W +: HASH_SLOT_W]), .full_o(hs_full[hs]),
-        .insert_i(hs_sel[hs] & hcommit_ins), .remove_i(hs_sel[hs] & hcommit_rem), .rslot_i(hslot_q),
-        .host_we_i(hash_we_i & (hash_addr_i[15:10] == hs)), .host_addr_i({6'd0, hash_addr_i[9:0]}),
-        .host_wdata_i(hash_wdata_i)
+        .host_we_i(hash_we_i & (hash_addr_i[25:24] == hs)), .host_space_i(hash_addr_i[23:22]),
+        .host_addr_i(hash_addr_i[21:0]), .host_wdata_i(hash_wdata_i)
       );
       assign hs_sel[hs] = hs_used[hs] & (hs_map[hs*6 +: 6] == hidx6);
     end
   endgenerate
-  reg                   h_hit, h_full;
+  reg                   h_found, h_hit, h_full;
   reg [HASH_SLOT_W-1:0] h_slot, h_alloc;
   integer q;
   always @* begin
-    h_hit = 1'b0; h_full = 1'b0; h_slot = {HASH_SLOT_W{1'b0}}; h_alloc = {HASH_SLOT_W{1'b0}};
+    h_found = 1'b0; h_hit = 1'b0; h_full = 1'b0; h_slot = {HASH_SLOT_W{1'b0}}; h_alloc = {HASH_SLOT_W{1'b0}};
     for (q = 0; q < NUM_HASH; q = q + 1) begin
       if (hs_sel[q]) begin
+        h_found = hs_found[q];
         h_hit   = hs_hit[q];
         h_full  = hs_full[q];
         h_slot  = hs_slot[q*HASH_SLOT_W +: HASH_SLOT_W];
@@ -591,6 +606,8 @@ module hbpf_helpers #(
     end
   end
   wire hstore_ok = |hs_sel;
+  // The key's slot is known: in step kstep, or when the hash unit's walk ends.
+  wire k_done  = active_i & is_map & ~conf_mode_i & (h_probe ? h_found : at_key);
 
   // bpf_map_update_elem on a hash map, as htab_map_update_elem.
   reg  [63:0] hupdate;
@@ -625,7 +642,7 @@ module hbpf_helpers #(
     else if (flags[2])                update = 64'hffff_ffff_ffff_ffea;  // -EINVAL
     else                              update = 64'd0;
   end
-  reg  [63:0] kret_q;   // lookup or update result, from step 1
+  reg  [63:0] kret_q;   // lookup or update result, from step 1 (hash maps: after the walk)
   reg         copy_ok_q;
 
   // bpf_redirect_map: the value read in step 0, the presence byte in step 1.
@@ -720,7 +737,8 @@ module hbpf_helpers #(
 
   // The chunk read this cycle.
   reg  [15:0] estart_q;  // the engine reads from this step on
-  wire        rd_more = (mode_q == E_COPY || mode_q == E_SUM) && (rem_q != 16'd0) && (step_i >= estart_q);
+  wire        rd_more = (mode_q == E_COPY || mode_q == E_SUM) && (rem_q != 16'd0) && (step_i >= estart_q) &&
+                        (~hwait_q || (hwalk && h_found));
   wire [15:0] c_off   = back_q ? ((rem_q > 16'd8) ? rem_q - 16'd8 : 16'd0) : (len_q - rem_q);
   wire [15:0] c_n     = back_q ? (rem_q - c_off) : ((rem_q > 16'd8) ? 16'd8 : rem_q);
   wire [7:0]  c_be    = (c_n >= 16'd8) ? 8'hff : ((8'd1 << c_n[2:0]) - 8'd1);
@@ -750,9 +768,9 @@ module hbpf_helpers #(
       rem_q     <= 16'd0;
       rem2_q    <= 16'd0;
       estart_q  <= 16'd1;
-      klo_q     <= 64'd0;
       key_q     <= {HASH_WORDS*64{1'b0}};
-      hslot_q   <= {HASH_SLOT_W{1'b0}};
+      hlen_q    <= 32'd0;
+      hwait_q   <= 1'b0;
       back_q    <= 1'b0;
       toph_q    <= 1'b0;
       wv_q      <= 1'b0;
@@ -791,6 +809,7 @@ module hbpf_helpers #(
       end
       if (seed_we_i) rng_q <= seed_i;
       if (start_i) begin
+        hwait_q <= 1'b0;
         dirty_q <= init_end_i;
         tails_q <= 8'd0;
         redir_o <= 2'd0;
@@ -837,13 +856,16 @@ module hbpf_helpers #(
         tfound_q <= tfound_now;
         tprog_q  <= tprog[PROG_IW-1:0];
       end
-      if (active_i && step_i == 16'd1) klo_q <= rdata_i & kmask0;
-      if (at_key && is_map && !conf_mode_i) begin
+      if (active_i && first_i) key_q <= {HASH_WORDS*64{1'b0}};
+      if (active_i && step_i != 16'd0 && step_i < kstep) key_q[kw_now*64 +: 64] <= rdata_i;
+      if (k_done) begin
         kret_q    <= is_lookup ? lookup : (is_update ? update : hdelete);
         copy_ok_q <= (update == 64'd0);
         dst_q     <= kphys;
-        key_q     <= key_now;
-        hslot_q   <= h_slot;
+      end
+      if (active_i && hwalk && h_found) begin
+        hwait_q <= 1'b0;
+        hlen_q  <= flen + {16'd0, step_i} - {16'd0, kstep} - 32'd2;
       end
 
       if (active_i && first_i && !trap && !conf_mode_i) begin
@@ -856,6 +878,7 @@ module hbpf_helpers #(
         rem2_q  <= 16'd0;
         copy_ok_q <= 1'b1;
         estart_q <= 16'd1;
+        hwait_q  <= hwalk;
         if (is_update) begin
           mode_q <= E_COPY;
           src_q  <= cb_phys;
@@ -943,19 +966,14 @@ module hbpf_helpers #(
     end
   end
 
-  // The key store commits in the call's last step.
-  always @* begin
-    hcommit_ins = retire_i & hhash & is_update & (update == 64'd0) & ~h_hit;
-    hcommit_rem = retire_i & hhash & is_delete & h_hit & ~hro;
-  end
-
-  // Memory ports: the map key (or a redirect or tail-call entry) is read in
-  // step 0 (and 1), a presence byte in step 1, chunks from step 1 (or 2) on.
-  wire key_rd  = active_i & (first_i | (step_i == 16'd1 & key2)) & is_map & ~conf_mode_i;
+  // Memory ports: the map key is read in steps 0 to kstep-1 (a redirect or
+  // tail-call entry in step 0), a presence byte in step 1, chunks from step 1
+  // (or kstep, or the end of a hash map's walk) on.
+  wire key_rd  = active_i & (step_i < kstep) & is_map & ~conf_mode_i;
   wire rmap_rd = active_i & is_rmap & ~conf_mode_i & (first_i | (step_i == 16'd1));
   wire tent_rd = active_i & first_i & is_tcall & ~conf_mode_i;
   assign re_o    = key_rd | rmap_rd | tent_rd | rd_more;
-  assign raddr_o = key_rd ? (first_i ? ca_phys : ca_phys + EIGHT) :
+  assign raddr_o = key_rd ? ca_phys + {step_i[DMEM_AW-4:0], 3'b000} :
                    tent_rd ? tent_at :
                    rmap_rd ? (first_i ? rval_at : rpres_at) :
                    (src_q + c_off[DMEM_AW-1:0]);

@@ -1,0 +1,149 @@
+package cosim
+
+import (
+	"encoding/binary"
+	"errors"
+	"math/rand/v2"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/hbpf/hbpf/hbpf/isa"
+	"github.com/hbpf/hbpf/hbpf/packets"
+	"github.com/hbpf/hbpf/hbpf/rtl"
+	"github.com/hbpf/hbpf/hbpf/sim"
+	"github.com/hbpf/hbpf/hbpf/sim/maps"
+)
+
+// fwKey returns xdp_firewall's struct fw_key of an IPv4 TCP/UDP packet.
+func fwKey(pk []byte) ([]byte, bool) {
+	if len(pk) < 34 || pk[12] != 0x08 || pk[13] != 0x00 {
+		return nil, false
+	}
+	ihl := int(pk[14]&0xf) * 4
+	proto := pk[23]
+	if ihl < 20 || (proto != 6 && proto != 17) || len(pk) < 14+ihl+4 {
+		return nil, false
+	}
+	k := make([]byte, 16)
+	copy(k[0:8], pk[26:34])            // saddr, daddr
+	copy(k[8:12], pk[14+ihl:14+ihl+4]) // sport, dport
+	k[12] = proto
+	return k, true
+}
+
+// TestFirewallChains runs xdp_firewall in lock-step with its 1024-entry
+// fw_rules map nearly full: rules for a third of the trace's flows exact, a
+// third with wildcard ports, filler rules (some deleted again, so that the
+// free list is not empty), so that lookups hit and miss on chains of several
+// keys and the hash unit's walk decides the cycle count.
+func TestFirewallChains(t *testing.T) {
+	m := defaultModel(t)
+	s := session(t, m)
+	_, file, _, _ := runtime.Caller(0)
+	f, err := isa.Open(filepath.Join(filepath.Dir(file), "..", "..", "testdata", "xdp", "xdp_firewall.o"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	progs, specs := f.Object.Programs, f.Object.Maps
+	n := 400
+	if testing.Short() {
+		n = 100
+	}
+	ps, err := packets.Generate("flows", n, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mach, err := sim.New(progs, specs, sim.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules maps.Map
+	for i, sp := range specs {
+		if sp.Name == "fw_rules" {
+			rules = mach.Maps[i]
+		}
+	}
+	if rules == nil {
+		t.Fatal("no fw_rules map")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	rule := func(drop bool) []byte {
+		v := make([]byte, 16)
+		if drop {
+			v[0] = 1
+		}
+		return v
+	}
+	flows := 0
+	for _, pk := range ps {
+		k, ok := fwKey(pk.Data)
+		if !ok {
+			continue
+		}
+		switch flows++; flows % 3 {
+		case 0:
+			_ = rules.Update(k, rule(rng.IntN(2) == 0), maps.UpdateAny)
+		case 1:
+			clear(k[8:12])
+			_ = rules.Update(k, rule(rng.IntN(2) == 0), maps.UpdateAny)
+		}
+	}
+	var filler [][]byte
+	for rules.(maps.Chained).Chains().Count < 1000 {
+		k := make([]byte, 16)
+		binary.LittleEndian.PutUint64(k, rng.Uint64())
+		binary.LittleEndian.PutUint32(k[8:], rng.Uint32())
+		k[12] = 17
+		if rules.Update(k, rule(false), maps.UpdateNoExist) == nil {
+			filler = append(filler, k)
+		}
+	}
+	for _, k := range filler[:40] {
+		if err := rules.Delete(k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	img := rules.(maps.Chained).Chains()
+	longest := 0
+	for _, h := range img.Heads {
+		l := 0
+		for s := h; s >= 0; s = img.Next[s] {
+			l++
+		}
+		longest = max(longest, l)
+	}
+	if img.Free < 0 || longest < 3 {
+		t.Fatalf("test setup: free list head %d, longest chain %d", img.Free, longest)
+	}
+
+	hw, err := Load(s, rtl.Config{}, progs, 0, specs, mach.Maps, sim.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Checker{M: mach, HW: hw, Progs: progs, Prog: 0}
+	var hits, cycles [2]int
+	for _, pk := range ps {
+		if len(pk.Data) > MaxPacket {
+			continue
+		}
+		r, err := c.RunXDP(pk.Data)
+		if err != nil {
+			var mm *Mismatch
+			if errors.As(err, &mm) {
+				t.Fatalf("packet %d:\n%s", pk.Index, mm.Report())
+			}
+			t.Fatalf("packet %d: %v", pk.Index, err)
+		}
+		i := 0
+		if r.R0 == sim.XDPDrop {
+			i = 1
+		}
+		hits[i]++
+		cycles[i] += int(r.Cycles)
+	}
+	if hits[0] == 0 || hits[1] == 0 {
+		t.Errorf("verdicts: %d pass, %d drop: the rules decide nothing", hits[0], hits[1])
+	}
+	t.Logf("%d packets (%d pass, %d drop), %d records, longest chain %d, free list from slot %d", c.Runs, hits[0], hits[1], c.Records, longest, img.Free)
+}
