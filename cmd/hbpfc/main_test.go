@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -159,5 +160,42 @@ func TestRunJSONL(t *testing.T) {
 	if len(lines) != 3 || !strings.Contains(lines[0], `"index":0`) || !strings.Contains(lines[1], `"index":1`) ||
 		!strings.HasPrefix(lines[2], `{"maps":`) || !strings.Contains(lines[0], `"cycles":`) {
 		t.Errorf("want two packet records and a maps line:\n%s", out)
+	}
+}
+
+// TestOffloadDeadCode checks that `hbpfc offload` on the firewall, whose
+// bpf_trace_printk sits behind cfg_debug = 0 in .rodata, says offloadable and
+// lists the call as dead code, in the summary and in the JSON.
+func TestOffloadDeadCode(t *testing.T) {
+	pcap := filepath.Join(t.TempDir(), "mixed.pcap")
+	if _, stderr, code := hbpfcRun(t, "", "gen-pcap", "--set", "mixed", "-n", "100", "-o", pcap); code != 0 {
+		t.Fatalf("gen-pcap: exit %d\n%s", code, stderr)
+	}
+	args := []string{"offload", "testdata/xdp/xdp_firewall.o", "--pcap", pcap, "--no-kernel", "--no-synth"}
+	out, stderr, code := hbpfcRun(t, "", args...)
+	if code != 0 {
+		t.Fatalf("offload: exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{"verdict: offloadable\nnot a blocker", "insn 87 `call 6`: helper 6 bpf_trace_printk", "cause 7, unknown helper"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	out, stderr, code = hbpfcRun(t, "", append(args, "--json")...)
+	if code != 0 {
+		t.Fatalf("offload --json: exit %d\n%s", code, stderr)
+	}
+	var doc struct {
+		Offloadable bool `json:"offloadable"`
+		DeadCode    []struct {
+			Slot    int    `json:"slot"`
+			Feature string `json:"feature"`
+		} `json:"dead_code"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("offload --json: %v\n%s", err, out)
+	}
+	if !doc.Offloadable || len(doc.DeadCode) != 1 || doc.DeadCode[0].Slot != 87 || doc.DeadCode[0].Feature != "helper 6 bpf_trace_printk" {
+		t.Errorf("offload --json: offloadable %v, dead_code %+v; want offloadable with bpf_trace_printk at slot 87", doc.Offloadable, doc.DeadCode)
 	}
 }

@@ -250,10 +250,65 @@ func Check(obj *isa.Object, p *isa.Program, f Features, c Core) []Blocker {
 	if f.CallDepth > c.MaxCallDepth {
 		bs = append(bs, Blocker{Slot: -1, Reason: fmt.Sprintf("bpf-to-bpf call depth %d exceeds %d frames (or recursion)", f.CallDepth, c.MaxCallDepth)})
 	}
-	// Tail calls reach the object's other programs, which must then be in
-	// the program memory too; otherwise the program is alone.
-	progs, which := []*isa.Program{p}, 0
-	cfg := c.RTL
+	cfg, progs, which := rtlConfig(obj, p, f, c)
+	for _, u := range cfg.UnsupportedObject(progs, which, obj.Maps) {
+		bs = append(bs, blockerFrom(p, strings.TrimPrefix(u, "not offloadable: ")))
+	}
+	for _, err := range obj.Unsupported {
+		bs = append(bs, Blocker{Slot: -1, Reason: err.Error()})
+	}
+	return bs
+}
+
+// DeadFeature is a feature the hardware lacks that is no blocker, as it sits
+// in code that cannot run with the object's read-only data: the verifier
+// prunes a branch on frozen .rodata (a "const volatile" flag that is off), and
+// so does the check. Should a loader set the .rodata so that the code runs, the
+// core traps there (cause 7, unknown helper).
+type DeadFeature struct {
+	Slot    int    `json:"slot"`             // instruction slot of the first such site
+	Insn    string `json:"insn,omitempty"`   // the instruction, disassembled
+	Source  string `json:"source,omitempty"` // C source line (BTF), if known
+	Feature string `json:"feature"`          // "helper 6 bpf_trace_printk", "callx"
+	Why     string `json:"why"`              // why it cannot run: "the branch at slot 78 always jumps (.rodata+4 = 0)"
+	// WhySource is the C source line of the instruction Why names (the
+	// branch on the .rodata value), if known.
+	WhySource string `json:"why_source,omitempty"`
+}
+
+func (d DeadFeature) String() string {
+	s := d.Feature
+	if d.Slot >= 0 {
+		s = fmt.Sprintf("insn %d `%s`: %s", d.Slot, d.Insn, d.Feature)
+	}
+	if d.Source != "" {
+		s += " (" + d.Source + ")"
+	}
+	s += ", which cannot run: " + d.Why
+	if d.WhySource != "" {
+		s += " (" + d.WhySource + ")"
+	}
+	return s
+}
+
+// DeadCode lists what the hardware lacks in code of program p that cannot run
+// with the object's read-only data, for core c. These are not blockers.
+func DeadCode(obj *isa.Object, p *isa.Program, f Features, c Core) []DeadFeature {
+	cfg, progs, which := rtlConfig(obj, p, f, c)
+	var ds []DeadFeature
+	for _, line := range cfg.DeadCode(progs, which, obj.Maps) {
+		ds = append(ds, deadFrom(p, line))
+	}
+	return ds
+}
+
+// rtlConfig is the RTL generator's configuration for program p of obj on core
+// c, with the programs it is checked among and its index there: tail calls
+// reach the object's other programs, which must then be in the program memory
+// too; otherwise the program is alone.
+func rtlConfig(obj *isa.Object, p *isa.Program, f Features, c Core) (cfg rtl.Config, progs []*isa.Program, which int) {
+	progs = []*isa.Program{p}
+	cfg = c.RTL
 	cfg.Prog, cfg.Maps = p, obj.Maps
 	if f.TailCalls > 0 && len(obj.Programs) > 1 {
 		progs = obj.Programs
@@ -269,13 +324,22 @@ func Check(obj *isa.Object, p *isa.Program, f Features, c Core) []Blocker {
 			cfg.NumProgs = len(obj.Programs)
 		}
 	}
-	for _, u := range cfg.UnsupportedObject(progs, which, obj.Maps) {
-		bs = append(bs, blockerFrom(p, strings.TrimPrefix(u, "not offloadable: ")))
+	return cfg, progs, which
+}
+
+// deadRE splits the RTL's dead-code line "helper 6 bpf_trace_printk (slot 87):
+// dead: the branch at slot 78 always jumps (.rodata+4 = 0)".
+var deadRE = regexp.MustCompile(`^(.*?) \(slot \d+\): (?:dead: )?(.*)$`)
+
+// deadFrom locates the RTL's dead-code line at its instruction.
+func deadFrom(p *isa.Program, line string) DeadFeature {
+	b := blockerFrom(p, line)
+	d := DeadFeature{Slot: b.Slot, Insn: b.Insn, Source: b.Source, Feature: line, Why: "it cannot run with the object's read-only data"}
+	if m := deadRE.FindStringSubmatch(line); m != nil {
+		d.Feature, d.Why = m[1], m[2]
+		d.WhySource = blockerFrom(p, d.Why).Source
 	}
-	for _, err := range obj.Unsupported {
-		bs = append(bs, Blocker{Slot: -1, Reason: err.Error()})
-	}
-	return bs
+	return d
 }
 
 var slotRE = regexp.MustCompile(`\bslots? (\d+)`)
@@ -293,11 +357,23 @@ func blockerFrom(p *isa.Program, reason string) Blocker {
 	if in == nil {
 		return b
 	}
-	b.Slot, b.Insn = slot, isa.Format(in, isa.SyntaxConformance)
-	if in.Source != nil {
-		b.Source = fmt.Sprintf("%s:%d: %s", in.Source.File, in.Source.Line, strings.TrimSpace(in.Source.Text))
-	}
+	b.Slot, b.Insn, b.Source = slot, isa.Format(in, isa.SyntaxConformance), sourceAt(p, slot)
 	return b
+}
+
+// sourceAt is the C source line of the instruction at slot: BTF line info is
+// set on the first instruction of each line and applies until the next one
+// that has it; line 0 is code the compiler made up.
+func sourceAt(p *isa.Program, slot int) string {
+	for i := p.IndexOf(slot); i >= 0; i-- {
+		if l := p.Insns[i].Source; l != nil {
+			if l.Line == 0 {
+				return ""
+			}
+			return fmt.Sprintf("%s:%d: %s", l.File, l.Line, strings.TrimSpace(l.Text))
+		}
+	}
+	return ""
 }
 
 func totalSlots(obj *isa.Object) int {

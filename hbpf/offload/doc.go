@@ -5,6 +5,12 @@
 // measures the kernel's software baseline where it can, and gathers the logic
 // cost. [Evaluate] produces a [Report]; report.go writes it for people.
 //
+// Calls the hardware cannot make that sit in code which cannot run with the
+// object's read-only data (a branch on a frozen .rodata flag that is off, as
+// the verifier prunes it; package reach) are no blockers: [DeadCode] lists
+// them, in Report.DeadCode, as the core would trap there (cause 7, unknown
+// helper) only if a loader changed the .rodata so that they ran.
+//
 // # Throughput model
 //
 // Each core owns two packet buffers (double buffering): while it runs the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"sort"
 	"sync"
 
@@ -81,11 +82,17 @@ func Evaluate(obj *isa.Object, tracePath string, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	p := obj.Programs[idx]
+	tf, err := newTraceFile(tracePath)
+	if err != nil {
+		return nil, err
+	}
+	defer tf.remove()
 	r := &Report{Object: obj.Path, Program: p.Name, Section: p.Section, Trace: tracePath, Core: cfg.Core.Name,
 		BusBytes: cfg.BusBytes, SwapCycles: cfg.SwapCycles}
 	r.Features = Inventory(obj, p)
 	r.Blockers = Check(obj, p, r.Features, cfg.Core)
 	r.Offloadable = len(r.Blockers) == 0
+	r.DeadCode = DeadCode(obj, p, r.Features, cfg.Core)
 
 	runs := make([]*profileRun, len(cfg.Profiles))
 	var wg sync.WaitGroup
@@ -98,7 +105,7 @@ func Evaluate(obj *isa.Object, tracePath string, cfg Config) (*Report, error) {
 			if first {
 				progress = cfg.Progress
 			}
-			pr.err = pr.run(obj, idx, tracePath, cfg, first, progress)
+			pr.err = pr.run(obj, idx, tf, cfg, first, progress)
 		}(runs[i], i == 0)
 	}
 	wg.Wait()
@@ -131,7 +138,7 @@ func Evaluate(obj *isa.Object, tracePath string, cfg Config) (*Report, error) {
 	r.Throughput = throughput(r, cfg)
 	r.LineRates = lineRates(r, cfg)
 	if cfg.Kernel {
-		r.Kernel = kernelBaseline(obj, cfg, tracePath)
+		r.Kernel = kernelBaseline(obj, cfg, tf)
 	}
 	if cfg.Logic != nil {
 		lg, err := cfg.Logic(obj, idx)
@@ -142,6 +149,85 @@ func Evaluate(obj *isa.Object, tracePath string, cfg Config) (*Report, error) {
 		}
 	}
 	return r, nil
+}
+
+// traceFile is the packet trace an evaluation reads, once per profile and
+// once for the kernel baseline. A trace that is not a regular file (a pipe,
+// as from --pcap <(...)) can be read only once, so it is first copied to a
+// temporary file; errors still name the path given.
+type traceFile struct {
+	path  string // as given
+	spool string // the copy, if any
+}
+
+func newTraceFile(path string) (*traceFile, error) {
+	t := &traceFile{path: path}
+	if st, err := os.Stat(path); err != nil || st.Mode().IsRegular() {
+		return t, nil // packets.Open reports a missing file
+	}
+	in, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open capture: %w", err)
+	}
+	defer in.Close()
+	out, err := os.CreateTemp("", "hbpf-trace-*")
+	if err != nil {
+		return nil, err
+	}
+	t.spool = out.Name()
+	_, err = io.Copy(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.remove()
+		return nil, fmt.Errorf("%s: copying the trace: %w", path, err)
+	}
+	return t, nil
+}
+
+// remove deletes the copy, if any.
+func (t *traceFile) remove() {
+	if t.spool != "" {
+		os.Remove(t.spool)
+	}
+}
+
+// traceReader is one pass over the trace.
+type traceReader struct {
+	*packets.Reader
+	f *os.File // the copy, when reading one
+}
+
+func (r *traceReader) Close() error {
+	err := r.Reader.Close()
+	if r.f != nil {
+		if cerr := r.f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// open starts a pass over the trace.
+func (t *traceFile) open() (*traceReader, error) {
+	if t.spool == "" {
+		rd, err := packets.Open(t.path)
+		if err != nil {
+			return nil, err
+		}
+		return &traceReader{Reader: rd}, nil
+	}
+	f, err := os.Open(t.spool)
+	if err != nil {
+		return nil, fmt.Errorf("open capture: %w", err)
+	}
+	rd, err := packets.NewReader(f, t.path)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &traceReader{Reader: rd, f: f}, nil
 }
 
 // profileRun is one profile's pass over the trace.
@@ -162,7 +248,7 @@ type profileRun struct {
 	err        error
 }
 
-func (pr *profileRun) run(obj *isa.Object, idx int, path string, cfg Config, hot bool, progress func(int64)) error {
+func (pr *profileRun) run(obj *isa.Object, idx int, tf *traceFile, cfg Config, hot bool, progress func(int64)) error {
 	sc := cfg.Sim
 	sc.Profile, sc.Hot, sc.Trace = pr.prof, hot, nil
 	if sc.Log == nil {
@@ -172,7 +258,7 @@ func (pr *profileRun) run(obj *isa.Object, idx int, path string, cfg Config, hot
 	if err != nil {
 		return err
 	}
-	rd, err := packets.Open(path)
+	rd, err := tf.open()
 	if err != nil {
 		return err
 	}
@@ -337,10 +423,7 @@ func hottest(p *isa.Program, hot, hotCycles []uint64, n int) []HotInsn {
 		}
 		h := HotInsn{Slot: slot, Count: c, Cycles: hotCycles[slot], Share: float64(hotCycles[slot]) / float64(max(total, 1))}
 		if in := p.At(slot); in != nil {
-			h.Insn = isa.Format(in, isa.SyntaxConformance)
-			if in.Source != nil {
-				h.Source = fmt.Sprintf("%s:%d: %s", in.Source.File, in.Source.Line, in.Source.Text)
-			}
+			h.Insn, h.Source = isa.Format(in, isa.SyntaxConformance), sourceAt(p, slot)
 		}
 		hs = append(hs, h)
 	}

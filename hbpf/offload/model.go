@@ -115,7 +115,7 @@ type KernelBaseline struct {
 	NsP99     float64 `json:"ns_p99"`
 }
 
-func kernelBaseline(obj *isa.Object, cfg Config, path string) *KernelBaseline {
+func kernelBaseline(obj *isa.Object, cfg Config, tf *traceFile) *KernelBaseline {
 	kb := &KernelBaseline{Repeat: cfg.KernelRepeat}
 	k, err := xdp.NewKernel(obj, cfg.Prog)
 	if err != nil {
@@ -124,7 +124,7 @@ func kernelBaseline(obj *isa.Object, cfg Config, path string) *KernelBaseline {
 	}
 	defer k.Close()
 	k.Repeat = cfg.KernelRepeat
-	rd, err := packets.Open(path)
+	rd, err := tf.open()
 	if err != nil {
 		kb.Reason = err.Error()
 		return kb

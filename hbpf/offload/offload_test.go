@@ -1,6 +1,9 @@
 package offload
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -41,9 +44,12 @@ func TestEvaluateFirewall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Offloadable || len(r.Blockers) == 0 {
-		t.Errorf("the firewall uses bpf_trace_printk, which the hardware lacks; blockers: %v", r.Blockers)
+	// Its bpf_trace_printk sits behind cfg_debug, which is 0 in .rodata: dead
+	// code, listed but no blocker.
+	if !r.Offloadable || len(r.Blockers) != 0 {
+		t.Errorf("the firewall should be offloadable; blockers: %v", r.Blockers)
 	}
+	checkFirewallDeadCode(t, r.DeadCode)
 	if r.Packets+r.Skipped != 2000 {
 		t.Errorf("%d packets + %d skipped, want 2000", r.Packets, r.Skipped)
 	}
@@ -133,19 +139,95 @@ func TestBlockers(t *testing.T) {
 	}
 }
 
+// checkFirewallDeadCode checks that the firewall's bpf_trace_printk, behind
+// cfg_debug = 0 in .rodata, is listed as dead code at its instruction with
+// its C line and the reason.
+func checkFirewallDeadCode(t *testing.T, ds []DeadFeature) {
+	t.Helper()
+	if len(ds) != 1 {
+		t.Fatalf("dead code %v, want the one bpf_trace_printk", ds)
+	}
+	d := ds[0]
+	if d.Slot != 87 || d.Insn != "call 6" || d.Feature != "helper 6 bpf_trace_printk" {
+		t.Errorf("dead code %+v, want helper 6 bpf_trace_printk at slot 87 (call 6)", d)
+	}
+	if !strings.Contains(d.Source, "xdp_firewall.c:111:") || !strings.Contains(d.Source, "bpf_trace_printk(") {
+		t.Errorf("dead code source %q, want the bpf_trace_printk line 111", d.Source)
+	}
+	if !strings.Contains(d.Why, "slot 78 always jumps") || !strings.Contains(d.Why, ".rodata") {
+		t.Errorf("dead code reason %q, want the branch at slot 78 on .rodata", d.Why)
+	}
+	if !strings.Contains(d.WhySource, "cfg_debug") {
+		t.Errorf("dead code branch source %q, want the line testing cfg_debug", d.WhySource)
+	}
+}
+
 // TestVerdictFollowsHardware checks that the verdict is the RTL's: a program
-// with a helper the hardware lacks is not offloadable, one without is.
+// with a feature the hardware lacks in code that can run is not offloadable,
+// one without is, and one whose only such feature is in code that cannot run
+// with its .rodata is offloadable with the feature listed as dead code.
 func TestVerdictFollowsHardware(t *testing.T) {
 	for _, tt := range []struct {
-		obj  string
-		want bool
-	}{{"xdp_reflect.o", true}, {"xdp_count.o", true}, {"xdp_firewall.o", false}} {
+		obj     string
+		want    bool
+		blocker string // a blocker names this
+		dead    int    // dead-code entries
+	}{
+		{"xdp_reflect.o", true, "", 0},
+		{"xdp_count.o", true, "", 0},
+		{"xdp_firewall.o", true, "", 1},           // bpf_trace_printk behind cfg_debug = 0 (TestDeadCodeBlocks sets it)
+		{"xdp_sample.o", false, "ArrayOfMaps", 0}, // map-in-map
+	} {
 		obj := testdata(t, tt.obj)
 		p := obj.Programs[0]
-		bs := Check(obj, p, Inventory(obj, p), DefaultCore)
+		f := Inventory(obj, p)
+		bs := Check(obj, p, f, DefaultCore)
 		if got := len(bs) == 0; got != tt.want {
 			t.Errorf("%s: offloadable = %v, want %v (blockers %v)", tt.obj, got, tt.want, bs)
 		}
+		if tt.blocker != "" && !strings.Contains(fmt.Sprint(bs), tt.blocker) {
+			t.Errorf("%s: blockers %v do not name %s", tt.obj, bs, tt.blocker)
+		}
+		if ds := DeadCode(obj, p, f, DefaultCore); len(ds) != tt.dead {
+			t.Errorf("%s: dead code %v, want %d entries", tt.obj, ds, tt.dead)
+		}
+	}
+}
+
+// TestDeadCodeBlocks checks that the firewall's bpf_trace_printk, dead code
+// with the compiled-in cfg_debug = 0, blocks the offload once a loader sets
+// cfg_debug = 1 in .rodata.
+func TestDeadCodeBlocks(t *testing.T) {
+	obj := testdata(t, "xdp_firewall.o")
+	p := obj.Programs[0]
+	var ro *isa.MapSpec
+	for _, m := range obj.Maps {
+		if m.Name == ".rodata" {
+			ro = m
+		}
+	}
+	if ro == nil || len(ro.Contents) != 1 || len(ro.Contents[0].Value) < 5 {
+		t.Fatalf("no .rodata with cfg_debug at offset 4: %+v", ro)
+	}
+	// A loader sets cfg_debug = 1: the call can run, and blocks.
+	on := *ro
+	v := append([]byte(nil), ro.Contents[0].Value...)
+	v[4] = 1
+	on.Contents = []isa.MapKV{{Key: ro.Contents[0].Key, Value: v}}
+	obj2 := *obj
+	obj2.Maps = append([]*isa.MapSpec(nil), obj.Maps...)
+	for i, m := range obj2.Maps {
+		if m == ro {
+			obj2.Maps[i] = &on
+		}
+	}
+	f := Inventory(&obj2, p)
+	bs := Check(&obj2, p, f, DefaultCore)
+	if len(bs) == 0 || !strings.Contains(fmt.Sprint(bs), "bpf_trace_printk") || bs[0].Slot != 87 {
+		t.Errorf("with cfg_debug = 1 the bpf_trace_printk at slot 87 should block: %v", bs)
+	}
+	if ds := DeadCode(&obj2, p, f, DefaultCore); len(ds) != 0 {
+		t.Errorf("with cfg_debug = 1 nothing is dead: %v", ds)
 	}
 }
 
@@ -188,5 +270,65 @@ func TestWriteDir(t *testing.T) {
 	md, _ := os.ReadFile(filepath.Join(dir, "report.md"))
 	if !strings.Contains(string(md), "Verdict: offloadable") || !strings.Contains(string(md), "![cycles-histogram.png]") {
 		t.Errorf("report.md lacks the verdict or the plots")
+	}
+	if strings.Contains(string(md), "Not blocking") {
+		t.Errorf("report.md has a dead-code section for a program without dead code")
+	}
+	js, _ := os.ReadFile(filepath.Join(dir, "report.json"))
+	if strings.Contains(string(js), "dead_code") {
+		t.Errorf("report.json has dead_code for a program without dead code")
+	}
+}
+
+// TestReportDeadCode checks that the firewall's reports (Markdown, JSON and
+// the terminal summary) list its dead bpf_trace_printk and say what it means.
+func TestReportDeadCode(t *testing.T) {
+	obj := testdata(t, "xdp_firewall.o")
+	r, err := Evaluate(obj, trace(t, "mixed", 200), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := r.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Verdict: offloadable.", "## Not blocking: code that cannot run with the object's .rodata",
+		"`helper 6 bpf_trace_printk` at slot 87 (`call 6`)", "xdp_firewall.c:111:", "the branch at slot 78 always jumps",
+		"cfg_debug", "cause 7, unknown helper"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report.md lacks %q:\n%s", want, md)
+		}
+	}
+	if i, j := strings.Index(string(md), "Not blocking"), strings.Index(string(md), "## Summary"); i < 0 || i > j {
+		t.Errorf("the dead-code section should come before the summary")
+	}
+	js, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Offloadable bool          `json:"offloadable"`
+		Blockers    []Blocker     `json:"blockers"`
+		DeadCode    []DeadFeature `json:"dead_code"`
+	}
+	if err := json.Unmarshal(js, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !doc.Offloadable || len(doc.Blockers) != 0 {
+		t.Errorf("report.json: offloadable %v, blockers %v", doc.Offloadable, doc.Blockers)
+	}
+	checkFirewallDeadCode(t, doc.DeadCode)
+	var b bytes.Buffer
+	if err := r.WriteSummary(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"verdict: offloadable\nnot a blocker", "insn 87 `call 6`: helper 6 bpf_trace_printk", "cannot run: the branch at slot 78", "cause 7, unknown helper"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/hbpf/hbpf/hbpf/packets"
+	"github.com/hbpf/hbpf/hbpf/sim"
 )
 
 // Report is the result of an evaluation. It marshals to the `--json` document.
@@ -26,6 +27,7 @@ type Report struct {
 	Core        string              `json:"core"`
 	Offloadable bool                `json:"offloadable"`
 	Blockers    []Blocker           `json:"blockers"`
+	DeadCode    []DeadFeature       `json:"dead_code,omitempty"` // not blockers: what the hardware lacks in code that cannot run with the .rodata
 	Features    Features            `json:"features"`
 	Packets     int                 `json:"packets"` // packets simulated
 	Skipped     int                 `json:"skipped"` // frames shorter than an Ethernet header, not run
@@ -77,6 +79,7 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	for _, bl := range r.Blockers {
 		fmt.Fprintf(&b, "  - %s\n", bl)
 	}
+	r.writeDeadCode(&b, false)
 	f := r.Features
 	fmt.Fprintf(&b, "program: %d instructions (%d slots), stack ≈%d bytes, call depth %d, %d helper%s, %d map%s (%d bytes)\n",
 		f.Insns, f.Slots, f.StackBytes, f.CallDepth, len(f.Helpers), plural(len(f.Helpers)), len(f.Maps), plural(len(f.Maps)), f.MapMemBytes)
@@ -148,6 +151,57 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeDeadCode explains the calls the hardware cannot make in code that
+// cannot run with the object's .rodata: for the terminal summary, or as
+// Markdown.
+func (r *Report) writeDeadCode(b *strings.Builder, md bool) {
+	n := len(r.DeadCode)
+	if n == 0 {
+		return
+	}
+	notA, aCall, it := "not a blocker", "a call", "it"
+	if n > 1 {
+		notA, aCall, it = "not blockers", "calls", "they"
+	}
+	trap := fmt.Sprintf("if a loader set the .rodata so that %s ran, the core would trap there (cause %d, %s)",
+		it, sim.CauseUnknownHelper, sim.CauseUnknownHelper)
+	if !md {
+		fmt.Fprintf(b, "%s — %s the hardware cannot make, in code that cannot run with the object's .rodata (the verifier prunes it too):\n", notA, aCall)
+		for _, d := range r.DeadCode {
+			loc := d.Feature
+			if d.Slot >= 0 {
+				loc = fmt.Sprintf("insn %d `%s`: %s", d.Slot, d.Insn, d.Feature)
+			}
+			if d.Source != "" {
+				loc += " (" + d.Source + ")"
+			}
+			fmt.Fprintf(b, "  - %s\n    cannot run: %s\n", loc, d.Why)
+			if d.WhySource != "" {
+				fmt.Fprintf(b, "      at %s\n", d.WhySource)
+			}
+		}
+		fmt.Fprintf(b, "  %s\n", trap)
+		return
+	}
+	fmt.Fprintf(b, "The program has %s the hardware cannot make, but only in code that cannot run with the read-only data (.rodata) the object carries. "+
+		"The kernel's verifier prunes that code as well, so it does not stop the offload.\n\n", aCall)
+	for _, d := range r.DeadCode {
+		loc := "`" + d.Feature + "`"
+		if d.Slot >= 0 {
+			loc += fmt.Sprintf(" at slot %d (`%s`)", d.Slot, d.Insn)
+		}
+		if d.Source != "" {
+			loc += fmt.Sprintf(", `%s`", d.Source)
+		}
+		why := d.Why
+		if d.WhySource != "" {
+			why += fmt.Sprintf(" (`%s`)", d.WhySource)
+		}
+		fmt.Fprintf(b, "- %s: cannot run — %s\n", loc, why)
+	}
+	fmt.Fprintf(b, "\n%s%s.\n", strings.ToUpper(trap[:1]), trap[1:])
 }
 
 // Saving is how much less of one resource the specialised core uses than
@@ -233,6 +287,11 @@ func (r *Report) WriteDir(dir string) error {
 		for _, bl := range r.Blockers {
 			fmt.Fprintf(&b, "- %s\n", bl)
 		}
+		b.WriteString("\n")
+	}
+	if len(r.DeadCode) > 0 {
+		b.WriteString("## Not blocking: code that cannot run with the object's .rodata\n\n")
+		r.writeDeadCode(&b, true)
 		b.WriteString("\n")
 	}
 	b.WriteString("## Summary\n\n```\n")
