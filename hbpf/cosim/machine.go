@@ -148,7 +148,37 @@ func loadKeys(s *Session, cfg rtl.Config, i int, m rtl.MapSlot, mp maps.Map) err
 		copy(padded, key)
 		s.Hash(rtl.HashAddr(u, rtl.HashKeys, k*words), Words(padded))
 	}
-	s.Hash(rtl.HashAddr(u, rtl.HashCtrl, 0), []uint64{1<<31 | uint64(i)<<16 | uint64(img.BucketBits)<<8})
+	ctrl := uint64(1)<<31 | uint64(i)<<16 | uint64(img.BucketBits)<<8
+	if img.LRU {
+		if !m.LRU {
+			return fmt.Errorf("map %d %q: an LRU map in the simulator, not in the hardware's map table", i, m.Name)
+		}
+		ctrl |= 1 << 30
+		// Chain back links and buckets (for evictions), the LRU list.
+		cprev := make([]uint64, img.Unused)
+		sbkt := make([]uint64, img.Unused)
+		for k := range cprev {
+			cprev[k] = empty
+		}
+		for b, h := range img.Heads {
+			p := int32(-1)
+			for v := h; v >= 0; v = img.Next[v] {
+				cprev[v], sbkt[v] = slot(p), uint64(b)
+				p = v
+			}
+		}
+		lprev := make([]uint64, img.Unused)
+		lnext := make([]uint64, img.Unused)
+		for k := range lprev {
+			lprev[k], lnext[k] = slot(img.LRUPrev[k]), slot(img.LRUNext[k])
+		}
+		s.Hash(rtl.HashAddr(u, rtl.HashCPrev, 0), cprev)
+		s.Hash(rtl.HashAddr(u, rtl.HashSBkt, 0), sbkt)
+		s.Hash(rtl.HashAddr(u, rtl.HashLPrev, 0), lprev)
+		s.Hash(rtl.HashAddr(u, rtl.HashLNext, 0), lnext)
+		s.Hash(rtl.HashAddr(u, rtl.HashCtrl, 4), []uint64{slot(img.LRUHead), slot(img.LRUTail)})
+	}
+	s.Hash(rtl.HashAddr(u, rtl.HashCtrl, 0), []uint64{ctrl})
 	s.Hash(rtl.HashAddr(u, rtl.HashCtrl, 1), []uint64{slot(img.Free), uint64(img.Unused), uint64(img.Count)})
 	return nil
 }

@@ -13,9 +13,10 @@ import (
 )
 
 // RandomOptions returns the generator options for seed: the map type
-// cycles through those randprog makes, every feature is on.
+// cycles through those randprog makes (LRU maps included), every feature is
+// on.
 func RandomOptions(seed int64) randprog.Options {
-	types := []ebpf.MapType{ebpf.Array, ebpf.Hash, ebpf.PerCPUArray, ebpf.PerCPUHash}
+	types := []ebpf.MapType{ebpf.Array, ebpf.Hash, ebpf.PerCPUArray, ebpf.PerCPUHash, ebpf.LRUHash, ebpf.LRUCPUHash}
 	return randprog.Options{MapType: types[uint64(seed)%uint64(len(types))]}
 }
 

@@ -46,7 +46,10 @@ type Options struct {
 	// Disable lists features not to use.
 	Disable Feature
 	// MapType is the type of the program's map: ebpf.Array, ebpf.Hash or
-	// their per-CPU variants. Zero picks one from the seed.
+	// their per-CPU variants, or ebpf.LRUHash or ebpf.LRUCPUHash. Zero picks
+	// one of the first four from the seed (never an LRU map: the kernel's
+	// LRU is approximate, so that its evictions differ from the simulator's
+	// exact ones; LRU maps are for comparing the simulator with the RTL).
 	MapType ebpf.MapType
 	// NoWorkarounds leaves out the instructions that keep the Linux 6.18
 	// verifier bugs described in the package documentation from
@@ -125,10 +128,10 @@ func generate(seed int64, opts Options) (*isa.Program, []*isa.MapSpec, []bool, e
 	switch opts.MapType {
 	case 0:
 		g.mapType = []ebpf.MapType{ebpf.Array, ebpf.Hash, ebpf.Array, ebpf.Hash, ebpf.PerCPUArray, ebpf.PerCPUHash}[g.r.IntN(6)]
-	case ebpf.Array, ebpf.Hash, ebpf.PerCPUArray, ebpf.PerCPUHash:
+	case ebpf.Array, ebpf.Hash, ebpf.PerCPUArray, ebpf.PerCPUHash, ebpf.LRUHash, ebpf.LRUCPUHash:
 		g.mapType = opts.MapType
 	default:
-		return nil, nil, nil, fmt.Errorf("generate: map type %s, want Array, Hash, PerCPUArray or PerCPUHash", opts.MapType)
+		return nil, nil, nil, fmt.Errorf("generate: map type %s, want Array, Hash, PerCPUArray, PerCPUHash, LRUHash or LRUCPUHash", opts.MapType)
 	}
 	specs := g.makeMaps()
 	g.program()

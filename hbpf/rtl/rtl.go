@@ -53,6 +53,7 @@ const (
 const (
 	DefaultProgAW   = 12 // 4096 program slots
 	DefaultDmemAW   = 15 // 32 KiB data memory: 24 KiB of map values
+	MaxDmemAW       = 20 // 1 MiB data memory
 	DefaultNumMaps  = 8
 	DefaultNumProgs = 8 // programs a tail call may reach
 	// Hash maps: hash units (block RAM, hbpf_hashchain.v), the entries of
@@ -125,6 +126,17 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DmemAW == 0 {
 		c.DmemAW = DefaultDmemAW
+		if c.Prog != nil {
+			// The smallest data memory that holds the baked maps.
+			need := uint64(MapBase)
+			for _, s := range c.Maps {
+				_, store := mapBytes(s)
+				need = (need + store + 7) &^ 7
+			}
+			for c.DmemAW < MaxDmemAW && need > 1<<c.DmemAW {
+				c.DmemAW++
+			}
+		}
 	}
 	if c.NumMaps == 0 {
 		c.NumMaps = DefaultNumMaps
@@ -167,6 +179,20 @@ func (c Config) withDefaults() Config {
 		c.MaxCycles = sim.DefaultMaxCycles
 	}
 	return c
+}
+
+// lruUnits reports whether the hash units keep LRU lists: in the generic
+// core, and in a specialised core whose maps include an LRU hash map.
+func (c Config) lruUnits() bool {
+	if c.Prog == nil {
+		return true
+	}
+	for _, s := range c.Maps {
+		if isLRU(s.Type) {
+			return true
+		}
+	}
+	return false
 }
 
 // baked returns the programs baked into the program memory, if any.
@@ -274,14 +300,31 @@ const (
 	MapDevMap      = 3 // DEVMAP: values, then a presence byte per entry
 	MapProgArray   = 4 // PROG_ARRAY: per entry {program index, present} in 8 bytes, invisible to programs
 	MapTarget      = 5 // CPUMAP, XSKMAP: as DEVMAP, without broadcast
-	MapHash        = 6 // HASH, PERCPU_HASH: values by slot; keys and chains in a hash unit
+	MapHash        = 6 // HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH: values by slot; keys, chains (and the LRU list) in a hash unit
 	MapRing        = 7 // RINGBUF: the data area, twice the ring (records stay contiguous)
 )
 
 // RingSlots is how many ring-buffer reservations may be outstanding at once.
 const RingSlots = 8
 
-func isHash(t ebpf.MapType) bool { return t == ebpf.Hash || t == ebpf.PerCPUHash }
+func isHash(t ebpf.MapType) bool { return t == ebpf.Hash || t == ebpf.PerCPUHash || isLRU(t) }
+
+func isLRU(t ebpf.MapType) bool { return t == ebpf.LRUHash || t == ebpf.LRUCPUHash }
+
+// mapBytes returns what programs may address of a map's values and the
+// bytes of data memory the hardware keeps for it.
+func mapBytes(s *isa.MapSpec) (bytes, store uint64) {
+	bytes = uint64(s.MaxEntries) * uint64(s.ValueSize)
+	switch s.Type {
+	case ebpf.RingBuf:
+		bytes = 2 * uint64(s.MaxEntries) // twice the ring: records stay contiguous
+	case ebpf.DevMap, ebpf.CPUMap, ebpf.XSKMap:
+		return bytes, bytes + uint64(s.MaxEntries) // a presence byte per entry
+	case ebpf.ProgramArray:
+		return 0, 8 * uint64(s.MaxEntries)
+	}
+	return bytes, bytes
+}
 
 // MapSlot is a map's place in the core: its row of the map table and its
 // values in the data memory.
@@ -298,6 +341,7 @@ type MapSlot struct {
 	Recip      uint64 // ceil(2^(DmemAW+16) / ValueSize), for the slot check
 	ReadOnly   bool
 	KeyStore   int    // hash maps: the hash unit holding the keys
+	LRU        bool   // an LRU hash map
 	Problem    string // why the hardware cannot hold the map, if it cannot
 }
 
@@ -329,9 +373,11 @@ func (c Config) Layout(specs []*isa.MapSpec) []MapSlot {
 				m.Problem = fmt.Sprintf("map %d %q: the core has one ring-buffer unit, taken", i, s.Name)
 			}
 			rings++
-		case ebpf.Hash, ebpf.PerCPUHash:
-			m.Type = MapHash
+		case ebpf.Hash, ebpf.PerCPUHash, ebpf.LRUHash, ebpf.LRUCPUHash:
+			m.Type, m.LRU = MapHash, isLRU(s.Type)
 			switch {
+			case m.LRU && !c.lruUnits():
+				m.Problem = fmt.Sprintf("map %d %q: this core's hash units keep no LRU list", i, s.Name)
 			case stores >= c.NumHash:
 				m.Problem = fmt.Sprintf("map %d %q: the core has %d hash units, all taken", i, s.Name, c.NumHash)
 			case int(s.MaxEntries) > MaxHashEntries:
@@ -349,17 +395,7 @@ func (c Config) Layout(specs []*isa.MapSpec) []MapSlot {
 		default:
 			m.Problem = fmt.Sprintf("map %d %q: %s maps are not in hardware", i, s.Name, s.Type)
 		}
-		bytes := uint64(s.MaxEntries) * uint64(s.ValueSize)
-		if m.Type == MapRing {
-			bytes = 2 * uint64(s.MaxEntries)
-		}
-		store := bytes
-		switch m.Type {
-		case MapDevMap, MapTarget:
-			store += uint64(s.MaxEntries)
-		case MapProgArray:
-			bytes, store = 0, 8*uint64(s.MaxEntries)
-		}
+		bytes, store := mapBytes(s)
 		switch {
 		case m.Problem != "":
 		case i >= c.NumMaps:
@@ -467,7 +503,7 @@ type data struct {
 	Hc                    map[string]string
 	Uc                    map[string]string
 	UseMul, UseDiv        bool
-	UseHash               bool
+	UseHash, UseLRU       bool
 	DefaultFixed          int
 	DefaultPerWord        int
 	PCW                   int
@@ -635,8 +671,8 @@ func templateData(cfg Config) (*data, error) {
 	if cfg.ProgAW < 2 || cfg.ProgAW > 16 {
 		return nil, fmt.Errorf("program memory of 2^%d slots: the core addresses 2^2 to 2^16", cfg.ProgAW)
 	}
-	if cfg.DmemAW < 14 || cfg.DmemAW > 16 {
-		return nil, fmt.Errorf("data memory of 2^%d bytes: the core takes 2^14 (packet and stack) to 2^16", cfg.DmemAW)
+	if cfg.DmemAW < 14 || cfg.DmemAW > MaxDmemAW {
+		return nil, fmt.Errorf("data memory of 2^%d bytes: the core takes 2^14 (packet and stack) to 2^%d", cfg.DmemAW, MaxDmemAW)
 	}
 	if cfg.NumHash > MaxNumHash || cfg.HashEntries > MaxHashEntries || cfg.HashKey > MaxHashKey {
 		return nil, fmt.Errorf("hash units: %d of %d entries of %d-byte keys: the core takes up to %d units of %d entries of %d-byte keys", cfg.NumHash, cfg.HashEntries, cfg.HashKey, MaxNumHash, MaxHashEntries, MaxHashKey)
@@ -674,7 +710,7 @@ func templateData(cfg Config) (*data, error) {
 
 	// Helpers and the latencies they can meet.
 	use := usageOf(cfg.baked(), cfg.Maps)
-	d.UseMul, d.UseDiv, d.UseHash = use.mul, use.div, use.hash
+	d.UseMul, d.UseDiv, d.UseHash, d.UseLRU = use.mul, use.div, use.hash, cfg.lruUnits()
 	call := p.Cost[timing.Call]
 	for _, h := range hwHelpers {
 		hc := p.Helpers[h.Fn]

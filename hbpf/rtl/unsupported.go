@@ -246,19 +246,23 @@ const (
 	CfgRing0     = 0x2000 // ring unit: +0 {used << 31 | map << 16}, +1 size-1, +2 producer, +3 consumer
 )
 
-// Host port sel 3: the hash units (hbpf_hashchain.v).
+// Host port sel 3: the hash units (hbpf_hashchain.v), by space.
 const (
 	HostHash  = 3
 	HashKeys  = 0 // slot*key words + word
-	HashHeads = 1 // bucket
-	HashNext  = 2 // slot
-	HashCtrl  = 3 // 0 {used[31], map[21:16], bucket bits[12:8]}, 1 free-list head, 2 next unused slot, 3 live keys
+	HashHeads = 1 // bucket: first slot
+	HashNext  = 2 // slot: successor on its chain or the free list
+	HashCtrl  = 3 // 0 {used[31], lru[30], map[21:16], bucket bits[12:8]}, 1 free-list head, 2 next unused slot, 3 live keys, 4 LRU head, 5 LRU tail
+	HashCPrev = 4 // slot: predecessor on its chain (LRU units)
+	HashSBkt  = 5 // slot: its bucket (LRU units)
+	HashLPrev = 6 // slot: predecessor on the LRU list
+	HashLNext = 7 // slot: successor on the LRU list
 )
 
 // HashAddr returns the host address of word index of space (HashKeys, …) of
 // hash unit unit.
 func HashAddr(unit, space, index int) uint32 {
-	return uint32(unit)<<24 | uint32(space)<<22 | uint32(index)
+	return uint32(unit)<<24 | uint32(space)<<21 | uint32(index)
 }
 
 // Words returns the four configuration words of the map's descriptor.

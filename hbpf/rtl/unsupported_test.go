@@ -22,7 +22,7 @@ func TestUnsupported(t *testing.T) {
 		{"xdp_firewall.o", nil}, // its bpf_trace_printk is dead code with cfg_debug = 0 (TestDeadCode)
 		{"xdp_calls.o", nil},
 		{"xdp_redirect.o", nil},
-		{"xdp_flowtable.o", []string{`map 1 "flows": LRUHash maps`}},
+		{"xdp_flowtable.o", []string{`map 1 "flows": 4096 entries, this core's hash units hold 1024`}}, // its own core fits (TestSpecialisedFits)
 		{"xdp_sample.o", []string{"ArrayOfMaps", `"samples": 524288 bytes`}},
 	}
 	for _, tt := range tests {
@@ -73,5 +73,29 @@ func TestDeadCode(t *testing.T) {
 	}
 	if d := (Config{}).DeadCode(progs, 0, debug); len(d) != 0 {
 		t.Errorf("with cfg_debug = 1, dead code: %q", d)
+	}
+}
+
+// TestSpecialisedFits: the core specialised to a program sizes its hash units
+// (LRU lists included) and data memory to the program's maps, so that the
+// flow table (a 4096-entry LRU map of 32-byte values) offloads.
+func TestSpecialisedFits(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	f, err := isa.Open(filepath.Join(filepath.Dir(file), "..", "..", "testdata", "xdp", "xdp_flowtable.o"))
+	if err != nil {
+		t.Skipf("testdata object: %v", err)
+	}
+	cfg, progs, which := Specialise(f.Object.Programs, 0, f.Object.Maps)
+	if u := cfg.UnsupportedObject(progs, which, f.Object.Maps); len(u) > 0 {
+		t.Fatalf("not offloadable on its own core: %q", u)
+	}
+	d := cfg.Defaults()
+	if d.HashEntries != 4096 || d.NumHash != 1 || !d.lruUnits() || d.DmemAW != 18 {
+		t.Errorf("specialised core: %d hash units of %d entries (LRU %v), data memory 2^%d; want 1 of 4096, LRU, 2^18",
+			d.NumHash, d.HashEntries, d.lruUnits(), d.DmemAW)
+	}
+	lay := cfg.Layout(f.Object.Maps)
+	if !lay[1].LRU || lay[1].Type != MapHash {
+		t.Errorf("flows: %+v", lay[1])
 	}
 }

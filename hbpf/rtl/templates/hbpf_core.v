@@ -310,7 +310,14 @@ module hbpf_core #(
   reg  [15:0] stack_lo_q;
   wire [DMEM_AW-1:0] w_at  = dmem_waddr_o;
   wire [DMEM_AW-1:0] w_off = w_at - STACK_LO;
-  wire [15:0]        w_o16 = «if lt .DmemAW 16»{«sub 16 .DmemAW»'d0, w_off}«else»w_off«end»;
+«- if lt .DmemAW 16»
+  wire [15:0]        w_o16 = {«sub 16 .DmemAW»'d0, w_off};
+«- else if eq .DmemAW 16»
+  wire [15:0]        w_o16 = w_off;
+«- else»
+  wire [15:0]        w_o16 = w_off[15:0];  // the stack lies below 2^16
+  wire unused_w_off_hi = &{1'b0, w_off[DMEM_AW-1:16]};
+«- end»
   wire        w_stack = dmem_we_o && (w_at >= STACK_LO) && (w_at < STACK_HI);
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni)                           stack_lo_q <= 16'd0;

@@ -1,32 +1,44 @@
 «.Banner»
-// hbpf_hashchain: the hash unit of one hash map (HASH, PERCPU_HASH), in block
-// RAM. Three memories, each with one read and one write port:
-//   head  NBUCKETS entries: a bucket's first slot, or EMPTY
+// hbpf_hashchain: the hash unit of one hash map (HASH, PERCPU_HASH«if .UseLRU», and with
+// the LRU list LRU_HASH, LRU_PERCPU_HASH«end»), in block RAM. Memories, each
+// with one read and one write port:
+//   head  ENTRIES entries: a bucket's first slot, or EMPTY
 //   next  ENTRIES entries: a live slot's successor on its chain, a freed
 //         slot's successor on the free list, or EMPTY
 //   key   ENTRIES*KEY_WORDS words of 64 bits: the keys by slot
+«- if .UseLRU»
+//   cprev ENTRIES entries: a live slot's predecessor on its chain, or EMPTY
+//   sbkt  ENTRIES entries: a live slot's bucket
+//   lprev, lnext  ENTRIES entries each: the LRU list, most recent first
+//                 (registers lhead, ltail)
+«- end»
 // Buckets, chains and slots are the simulator's (hbpf/sim/maps/chain.go and
 // table.go): the bucket is maps.BucketHash (the key's 64-bit words folded as
 // x = rotl(x, «.BucketRot») ^ word, halves xored, times 0x«printf "%08x" .BucketMul», top bits),
 // a new key goes to the head of its chain, a delete unlinks; a new key takes
 // the last freed slot (the free list is threaded through next, so it is a
 // stack), else the next never-used one.
+«- if .UseLRU»
+// An LRU map (control bit 30) is never full: a new key then takes the least
+// recently used key's slot, which leaves its chain and the list first; a
+// lookup or update that finds its key moves it to the front of the list.
+«- end»
 //
 // A command (start_i with the key, zero-padded) walks the key's chain,
 // comparing words_i key words a cycle each, and raises found_o for one cycle
 // 2 + P*words_i cycles after start_i, P being the keys compared (the
 // simulator's maps.Prober.LastProbes). With found_o: hit_o, slot_o (the key's
-// slot), alloc_o (the slot an insert takes) and full_o are valid. Then an
-// insert of an absent key into a map that is not full writes the key
-// (words_i cycles) and links the slot (1 cycle); a delete of a present key
-// unlinks (1 cycle) and frees the slot (1 cycle). The helper unit's latency
-// from the timing table leaves room for both (rtl.helperFeasible).
+// slot), alloc_o (the slot an insert takes) and full_o are valid. The unit
+// then finishes the command on its own: an insert writes the key (words_i
+// cycles) and links it (1«if .UseLRU» to 2; an eviction first takes 2 more«end»), a delete unlinks
+// and frees (2)«if .UseLRU», an LRU hit moves the key to the front (3)«end». The helper unit's
+// latencies leave room for that before the next command (rtl.helperFeasible).
 //
 // The host loads the memories while the core is idle (hbpf_top's sel 3):
 // space 0 keys (slot*KEY_WORDS + word), 1 heads, 2 next, 3 control: 0
-// {used[31], map[21:16], bucket bits[12:8]}, 1 free-list head, 2 next
-// never-used slot, 3 live keys. Heads of buckets the map does not use and
-// next entries of never-used slots are never read.
+// {used[31], lru[30], map[21:16], bucket bits[12:8]}, 1 free-list head, 2
+// next never-used slot, 3 live keys«if .UseLRU», 4 lhead, 5 ltail; 4 cprev, 5 sbkt,
+// 6 lprev, 7 lnext«end». Entries nothing points to are never read.
 
 `default_nettype none
 
@@ -50,11 +62,11 @@ module hbpf_hashchain #(
   output reg                     hit_o,     // the key is present
   output reg  [SLOT_W-1:0]       slot_o,    // its slot
   output wire [SLOT_W-1:0]       alloc_o,   // the slot an insert takes
-  output wire                    full_o,    // no slot left
+  output wire                    full_o,    // an insert fails: no slot left
   // host
   input  wire                    host_we_i,
-  input  wire [1:0]              host_space_i,
-  input  wire [21:0]             host_addr_i,  // beyond the space's words: ignored
+  input  wire [2:0]              host_space_i,
+  input  wire [20:0]             host_addr_i,  // beyond the space's words: ignored
   input  wire [63:0]             host_wdata_i
 );
 
@@ -65,6 +77,12 @@ module hbpf_hashchain #(
   reg [SLOT_W:0] head_q [0:ENTRIES-1];
   reg [SLOT_W:0] next_q [0:ENTRIES-1];
   reg [63:0]     key_q  [0:ENTRIES*KEY_WORDS-1];
+«- if .UseLRU»
+  reg [SLOT_W:0]   cprev_q [0:ENTRIES-1];
+  reg [SLOT_W-1:0] sbkt_q  [0:ENTRIES-1];
+  reg [SLOT_W:0]   lprev_q [0:ENTRIES-1];
+  reg [SLOT_W:0]   lnext_q [0:ENTRIES-1];
+«- end»
 
   reg            used_q;
   reg [5:0]      map_q;
@@ -72,6 +90,10 @@ module hbpf_hashchain #(
   reg [SLOT_W:0] free_q;    // head of the free list
   reg [SLOT_W:0] unused_q;  // next never-used slot
   reg [SLOT_W:0] count_q;   // live keys
+«- if .UseLRU»
+  reg            lru_q;     // an LRU map
+  reg [SLOT_W:0] lhead_q, ltail_q;
+«- end»
 
   // The bucket function, maps.BucketHash.
   reg [63:0] fold;
@@ -87,21 +109,40 @@ module hbpf_hashchain #(
   wire [SLOT_W-1:0] bucket = product[31 -: SLOT_W] >> (5'd«.HashSlotW» - bbits_q);
   wire unused_product = &{1'b0, product[31-SLOT_W:0]};
 
-  localparam [2:0] S_IDLE = 3'd0, S_HEAD = 3'd1, S_CMP = 3'd2, S_INS = 3'd3,
-                   S_LINK = 3'd4, S_UNLINK = 3'd5, S_FREE = 3'd6;
+  localparam [3:0] S_IDLE = 4'd0, S_HEAD = 4'd1, S_CMP = 4'd2, S_INS = 4'd3, S_LINK = 4'd4,
+                   S_UNLINK = 4'd5, S_FREE = 4'd6;
+«- if .UseLRU»
+  localparam [3:0] S_LINK2 = 4'd7, S_EVICT1 = 4'd8, S_EVICT2 = 4'd9, S_T1 = 4'd10, S_T2 = 4'd11, S_T3 = 4'd12;
+«- end»
 
-  reg [2:0]              state_q;
+  reg [3:0]              state_q;
   reg [1:0]              op_q;
   reg [KEY_WORDS*64-1:0] kr_q;      // the key
   reg [SLOT_W-1:0]       bucket_q;
-  reg [SLOT_W:0]         cur_q, prev_q, nxt_q, oldhead_q;
+  reg [SLOT_W:0]         cur_q, prev_q, nxt_q;
+  reg [SLOT_W-1:0]       ins_q;     // the slot an insert fills
+  reg                    evict_q;   // the insert evicts ins_q first
   reg [3:0]              word_q;
   reg                    eq_q;
   reg [SLOT_W:0]         head_rd, next_rd;  // synchronous reads
   reg [63:0]             key_rd;
+«- if .UseLRU»
+  reg [SLOT_W:0]         cprev_rd, lprev_rd, lnext_rd;
+  reg [SLOT_W:0]         oldhead_q;  // the bucket's head an insert displaced
+  reg [SLOT_W-1:0]       sbkt_rd;
+  wire                   lru = lru_q;
+«- else»
+  wire                   lru = 1'b0;
+«- end»
 
   wire [SLOT_W-1:0] cur_slot  = cur_q[SLOT_W-1:0];
+  wire              at_max    = (count_q >= max_i);
+«- if .UseLRU»
+  wire [SLOT_W-1:0] alloc     = (lru && at_max) ? ltail_q[SLOT_W-1:0] :
+                                free_q[SLOT_W] ? unused_q[SLOT_W-1:0] : free_q[SLOT_W-1:0];
+«- else»
   wire [SLOT_W-1:0] alloc     = free_q[SLOT_W] ? unused_q[SLOT_W-1:0] : free_q[SLOT_W-1:0];
+«- end»
 «- if gt .HashKeyShift 0»
   wire [63:0]       key_word  = kr_q[word_q[«sub .HashKeyShift 1»:0]*64 +: 64];
 «- else»
@@ -112,13 +153,23 @@ module hbpf_hashchain #(
   // The chain goes on at: the slot read with word 0 (if this is word 0), or
   // the one kept then.
   wire [SLOT_W:0]   succ      = (word_q == 4'd0) ? next_rd : nxt_q;
+  wire              can_ins   = (op_q == OP_INSERT) && !full_o;
+«- if .UseLRU»
+  wire [3:0]        ins_state = (lru && at_max) ? S_EVICT1 : S_INS;
+«- else»
+  wire [3:0]        ins_state = S_INS;
+«- end»
   assign alloc_o = alloc;
-  assign full_o  = (count_q >= max_i);
+«- if .UseLRU»
+  assign full_o  = at_max & (~lru | ltail_q[SLOT_W]);  // an LRU map evicts its tail
+«- else»
+  assign full_o  = at_max;
+«- end»
   assign used_o  = used_q;
   assign map_o   = map_q;
 
-  wire host_in   = host_we_i && (host_addr_i[21:KEY_AW] == {(22-KEY_AW){1'b0}});
-  wire host_ctrl = host_in && host_space_i == 2'd3;
+  wire host_in   = host_we_i && (host_addr_i[20:KEY_AW] == {(21-KEY_AW){1'b0}});
+  wire host_ctrl = host_in && host_space_i == 3'd3;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -129,7 +180,11 @@ module hbpf_hashchain #(
       cur_q     <= EMPTY;
       prev_q    <= EMPTY;
       nxt_q     <= EMPTY;
+«- if .UseLRU»
       oldhead_q <= EMPTY;
+«- end»
+      ins_q     <= {SLOT_W{1'b0}};
+      evict_q   <= 1'b0;
       word_q    <= 4'd0;
       eq_q      <= 1'b0;
       used_q    <= 1'b0;
@@ -138,15 +193,32 @@ module hbpf_hashchain #(
       free_q    <= EMPTY;
       unused_q  <= {(SLOT_W+1){1'b0}};
       count_q   <= {(SLOT_W+1){1'b0}};
+«- if .UseLRU»
+      lru_q     <= 1'b0;
+      lhead_q   <= EMPTY;
+      ltail_q   <= EMPTY;
+«- end»
       found_o   <= 1'b0;
       hit_o     <= 1'b0;
       slot_o    <= {SLOT_W{1'b0}};
     end else if (host_ctrl) begin
-      case (host_addr_i[1:0])
-        2'd0: begin used_q <= host_wdata_i[31]; map_q <= host_wdata_i[21:16]; bbits_q <= host_wdata_i[12:8]; end
-        2'd1: free_q   <= host_wdata_i[SLOT_W:0];
-        2'd2: unused_q <= host_wdata_i[SLOT_W:0];
-        default: count_q <= host_wdata_i[SLOT_W:0];
+      case (host_addr_i[2:0])
+        3'd0: begin
+          used_q  <= host_wdata_i[31];
+          map_q   <= host_wdata_i[21:16];
+          bbits_q <= host_wdata_i[12:8];
+«- if .UseLRU»
+          lru_q   <= host_wdata_i[30];
+«- end»
+        end
+        3'd1: free_q   <= host_wdata_i[SLOT_W:0];
+        3'd2: unused_q <= host_wdata_i[SLOT_W:0];
+        3'd3: count_q  <= host_wdata_i[SLOT_W:0];
+«- if .UseLRU»
+        3'd4: lhead_q  <= host_wdata_i[SLOT_W:0];
+        3'd5: ltail_q  <= host_wdata_i[SLOT_W:0];
+«- end»
+        default: ;
       endcase
       state_q <= S_IDLE;
     end else begin
@@ -162,13 +234,14 @@ module hbpf_hashchain #(
         end
         S_HEAD: begin
           // head_rd: the bucket's first slot; its key's word 0 is read now.
-          cur_q     <= head_rd;
-          oldhead_q <= head_rd;
-          word_q    <= 4'd0;
-          eq_q      <= 1'b1;
+          cur_q  <= head_rd;
+          word_q <= 4'd0;
+          eq_q   <= 1'b1;
+          ins_q  <= alloc;
+          evict_q <= lru && at_max;
           if (head_rd[SLOT_W]) begin
             found_o <= 1'b1;
-            state_q <= (op_q == OP_INSERT && !full_o) ? S_INS : S_IDLE;
+            state_q <= can_ins ? ins_state : S_IDLE;
           end else begin
             state_q <= S_CMP;
           end
@@ -183,7 +256,11 @@ module hbpf_hashchain #(
             found_o <= 1'b1;
             hit_o   <= 1'b1;
             slot_o  <= cur_slot;
-            state_q <= (op_q == OP_DELETE) ? S_UNLINK : S_IDLE;
+            if (op_q == OP_DELETE) state_q <= S_UNLINK;
+«- if .UseLRU»
+            else if (lru && lhead_q != cur_q) state_q <= S_T1;  // move to the front
+«- end»
+            else state_q <= S_IDLE;
           end else begin
             prev_q <= cur_q;
             cur_q  <= succ;
@@ -191,27 +268,73 @@ module hbpf_hashchain #(
             eq_q   <= 1'b1;
             if (succ[SLOT_W]) begin
               found_o <= 1'b1;
-              state_q <= (op_q == OP_INSERT && !full_o) ? S_INS : S_IDLE;
+              state_q <= can_ins ? ins_state : S_IDLE;
             end
           end
         end
+«- if .UseLRU»
+        S_EVICT1: state_q <= S_EVICT2;  // reads of the least recently used slot's links
+        S_EVICT2: begin
+          // It leaves the LRU list (it is the tail) and its chain (writes below).
+          if (lprev_rd[SLOT_W]) lhead_q <= EMPTY;
+          ltail_q <= lprev_rd;
+          state_q <= S_INS;
+        end
+«- end»
         S_INS: begin
-          // The key's words go to slot alloc, one a cycle (writes below).
+          // The key's words go to slot ins_q, one a cycle (writes below).
           if (last_word) state_q <= S_LINK;
           else           word_q  <= word_q + 4'd1;
         end
         S_LINK: begin
-          // next[alloc] = old head; head[bucket] = alloc (writes below); the
-          // free list pops (next_rd: the freed slot's successor, read in S_INS).
-          slot_o  <= alloc;
-          count_q <= count_q + 1'b1;
-          if (free_q[SLOT_W]) unused_q <= unused_q + 1'b1;
-          else                free_q   <= next_rd;
+          // next[ins] = head[bucket] (read in S_INS); head[bucket] = ins; the
+          // free list pops (next_rd: the slot's successor on it, read in S_INS).
+«- if .UseLRU»
+          oldhead_q <= head_rd;
+«- end»
+          slot_o    <= ins_q;
+          if (!evict_q) begin
+            count_q <= count_q + 1'b1;
+            if (free_q[SLOT_W]) unused_q <= unused_q + 1'b1;
+            else                free_q   <= next_rd;
+          end
+«- if .UseLRU»
+          state_q <= lru ? S_LINK2 : S_IDLE;
+«- else»
+          state_q <= S_IDLE;
+«- end»
+        end
+«- if .UseLRU»
+        S_LINK2: begin
+          // cprev[old head] = ins; the slot goes to the front of the list.
+          if (lhead_q[SLOT_W]) ltail_q <= {1'b0, ins_q};
+          lhead_q <= {1'b0, ins_q};
           state_q <= S_IDLE;
         end
-        S_UNLINK: state_q <= S_FREE;  // head[bucket] or next[prev] = next[cur]
+        S_T1: begin
+          // Unlink cur (not the head): lnext[p] = n, lprev[n] = p or ltail = p.
+          if (lnext_rd[SLOT_W]) ltail_q <= lprev_rd;
+          state_q <= S_T2;
+        end
+        S_T2: state_q <= S_T3;  // lnext[cur] = lhead, lprev[cur] = EMPTY
+        S_T3: begin
+          lhead_q <= cur_q;     // lprev[old head] = cur
+          state_q <= S_IDLE;
+        end
+«- end»
+        S_UNLINK: begin
+          // head[bucket] or next[prev] = next[cur]«if .UseLRU»; cprev[next[cur]] = prev;
+          // lnext[lprev[cur]] = lnext[cur], or lhead«end» (writes below).
+«- if .UseLRU»
+          if (lru && lprev_rd[SLOT_W]) lhead_q <= lnext_rd;
+«- end»
+          state_q <= S_FREE;
+        end
         S_FREE: begin
-          // next[cur] = free; free = cur.
+          // next[cur] = free; free = cur«if .UseLRU»; lprev[lnext[cur]] = lprev[cur], or ltail«end».
+«- if .UseLRU»
+          if (lru && lnext_rd[SLOT_W]) ltail_q <= lprev_rd;
+«- end»
           free_q  <= cur_q;
           count_q <= count_q - 1'b1;
           state_q <= S_IDLE;
@@ -221,44 +344,116 @@ module hbpf_hashchain #(
     end
   end
 
-  // Memory ports. Reads: the head at start; next and key of the slot to
-  // compare next (or of alloc while inserting).
+  // Memory ports. Reads: the head at start (and of the bucket while
+  // inserting); next and key of the slot to compare next (or of ins_q while
+  // inserting«if .UseLRU», of the LRU tail while evicting«end»).
   wire [SLOT_W-1:0] rd_slot = (state_q == S_HEAD) ? head_rd[SLOT_W-1:0] :
                               (state_q == S_CMP && last_word) ? succ[SLOT_W-1:0] :
-                              (state_q == S_INS) ? alloc : cur_slot;
+«- if .UseLRU»
+                              (state_q == S_EVICT1) ? ins_q :
+«- end»
+                              (state_q == S_INS) ? ins_q : cur_slot;
 «- if gt .HashKeyShift 0»
   wire [«sub .HashKeyShift 1»:0]        rd_word = (state_q == S_CMP && !last_word) ? word_q[«sub .HashKeyShift 1»:0] + 1'b1 : «.HashKeyShift»'d0;
   wire [KEY_AW-1:0] rd_key  = {rd_slot, rd_word};
-  wire [KEY_AW-1:0] wr_key  = {alloc, word_q[«sub .HashKeyShift 1»:0]};
+  wire [KEY_AW-1:0] wr_key  = {ins_q, word_q[«sub .HashKeyShift 1»:0]};
 «- else»
   wire [KEY_AW-1:0] rd_key  = rd_slot;
-  wire [KEY_AW-1:0] wr_key  = alloc;
+  wire [KEY_AW-1:0] wr_key  = ins_q;
 «- end»
   wire [SLOT_W-1:0] host_slot = host_addr_i[SLOT_W-1:0];
   wire [KEY_AW-1:0] host_key  = host_addr_i[KEY_AW-1:0];
+  wire [SLOT_W-1:0] hb_now    = (state_q == S_IDLE) ? bucket : bucket_q;
+«- if .UseLRU»
+  // The LRU reads follow rd_slot's slot of the walk (cur), or the victim.
+  // (on a hit, cur stays: a move to the front or a delete needs its links).
+  wire [SLOT_W-1:0] lrd_slot  = (state_q == S_EVICT1) ? ins_q :
+                                (state_q == S_CMP && last_word && !(eq_q && key_eq)) ? succ[SLOT_W-1:0] :
+                                (state_q == S_HEAD) ? head_rd[SLOT_W-1:0] : cur_slot;
+  wire [SLOT_W-1:0] lp        = lprev_rd[SLOT_W-1:0];
+  wire [SLOT_W-1:0] ln        = lnext_rd[SLOT_W-1:0];
+  wire [SLOT_W-1:0] cp        = cprev_rd[SLOT_W-1:0];
+  wire [SLOT_W-1:0] cn        = next_rd[SLOT_W-1:0];
+«- end»
 
   always @(posedge clk_i) begin
-    head_rd <= head_q[(state_q == S_IDLE) ? bucket : bucket_q];
+    head_rd <= head_q[hb_now];
     next_rd <= next_q[rd_slot];
     key_rd  <= key_q[rd_key];
-    if (host_in && host_space_i == 2'd0)
+    if (host_in && host_space_i == 3'd0)
       key_q[host_key] <= host_wdata_i;
     else if (state_q == S_INS)
       key_q[wr_key] <= key_word;
-    if (host_in && host_space_i == 2'd1)
+    if (host_in && host_space_i == 3'd1)
       head_q[host_slot] <= host_wdata_i[SLOT_W:0];
     else if (state_q == S_LINK)
-      head_q[bucket_q] <= {1'b0, alloc};
+      head_q[bucket_q] <= {1'b0, ins_q};
     else if (state_q == S_UNLINK && prev_q[SLOT_W])
       head_q[bucket_q] <= nxt_q;
-    if (host_in && host_space_i == 2'd2)
+«- if .UseLRU»
+    else if (state_q == S_EVICT2 && cprev_rd[SLOT_W])
+      head_q[sbkt_rd] <= next_rd;
+«- end»
+    if (host_in && host_space_i == 3'd2)
       next_q[host_slot] <= host_wdata_i[SLOT_W:0];
     else if (state_q == S_LINK)
-      next_q[alloc] <= oldhead_q;
+      next_q[ins_q] <= head_rd;
     else if (state_q == S_UNLINK && !prev_q[SLOT_W])
       next_q[prev_q[SLOT_W-1:0]] <= nxt_q;
     else if (state_q == S_FREE)
       next_q[cur_slot] <= free_q;
+«- if .UseLRU»
+    else if (state_q == S_EVICT2 && !cprev_rd[SLOT_W])
+      next_q[cp] <= next_rd;
+
+    cprev_rd <= cprev_q[rd_slot];
+    sbkt_rd  <= sbkt_q[rd_slot];
+    lprev_rd <= lprev_q[lrd_slot];
+    lnext_rd <= lnext_q[lrd_slot];
+    // cprev: the chain's back links.
+    if (host_in && host_space_i == 3'd4)
+      cprev_q[host_slot] <= host_wdata_i[SLOT_W:0];
+    else if (state_q == S_LINK)
+      cprev_q[ins_q] <= EMPTY;
+    else if (state_q == S_LINK2 && !oldhead_q[SLOT_W])
+      cprev_q[oldhead_q[SLOT_W-1:0]] <= {1'b0, ins_q};
+    else if (state_q == S_UNLINK && !nxt_q[SLOT_W])
+      cprev_q[nxt_q[SLOT_W-1:0]] <= prev_q;
+    else if (state_q == S_EVICT2 && !next_rd[SLOT_W])
+      cprev_q[cn] <= cprev_rd;
+    // sbkt: each slot's bucket.
+    if (host_in && host_space_i == 3'd5)
+      sbkt_q[host_slot] <= host_wdata_i[SLOT_W-1:0];
+    else if (state_q == S_LINK)
+      sbkt_q[ins_q] <= bucket_q;
+    // lprev, lnext: the LRU list.
+    if (host_in && host_space_i == 3'd6)
+      lprev_q[host_slot] <= host_wdata_i[SLOT_W:0];
+    else if (state_q == S_LINK && lru)
+      lprev_q[ins_q] <= EMPTY;
+    else if (state_q == S_LINK2 && !lhead_q[SLOT_W])
+      lprev_q[lhead_q[SLOT_W-1:0]] <= {1'b0, ins_q};
+    else if (state_q == S_T1 && !lnext_rd[SLOT_W])
+      lprev_q[ln] <= lprev_rd;
+    else if (state_q == S_T2)
+      lprev_q[cur_slot] <= EMPTY;
+    else if (state_q == S_T3)
+      lprev_q[lhead_q[SLOT_W-1:0]] <= cur_q;
+    else if (state_q == S_FREE && lru && !lnext_rd[SLOT_W])
+      lprev_q[ln] <= lprev_rd;
+    if (host_in && host_space_i == 3'd7)
+      lnext_q[host_slot] <= host_wdata_i[SLOT_W:0];
+    else if (state_q == S_LINK && lru)
+      lnext_q[ins_q] <= lhead_q;
+    else if (state_q == S_EVICT2 && !lprev_rd[SLOT_W])
+      lnext_q[lp] <= EMPTY;
+    else if (state_q == S_T1)
+      lnext_q[lp] <= lnext_rd;
+    else if (state_q == S_T2)
+      lnext_q[cur_slot] <= lhead_q;
+    else if (state_q == S_UNLINK && lru && !lprev_rd[SLOT_W])
+      lnext_q[lp] <= lnext_rd;
+«- end»
   end
 
 endmodule

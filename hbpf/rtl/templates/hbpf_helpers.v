@@ -76,7 +76,7 @@ module hbpf_helpers #(
   input  wire [31:0]                 seed_i,      // bpf_get_prandom_u32 state, set by the host
   input  wire                        seed_we_i,
   input  wire                        hash_we_i,   // host writes to the hash units
-  input  wire [25:0]                 hash_addr_i, // {unit[25:24], space[23:22], index[21:0]}
+  input  wire [25:0]                 hash_addr_i, // {unit[25:24], space[23:21], index[20:0]}
   input  wire [63:0]                 hash_wdata_i,
   input  wire                        ring_we_i,   // host writes to the ring unit
   input  wire [1:0]                  ring_addr_i, // 0 {used[31], map[21:16]}, 1 mask, 2 producer, 3 consumer
@@ -497,8 +497,8 @@ module hbpf_helpers #(
         .start_i(h_start & hs_sel[hs]), .op_i(h_op), .key_i(key_now),
         .found_o(hs_found[hs]), .hit_o(hs_hit[hs]), .slot_o(hs_slot[hs*HASH_SLOT_W +: HASH_SLOT_W]),
         .alloc_o(hs_alloc[hs*HASH_SLOT_W +: HASH_SLOT_W]), .full_o(hs_full[hs]),
-        .host_we_i(hash_we_i & (hash_addr_i[25:24] == hs)), .host_space_i(hash_addr_i[23:22]),
-        .host_addr_i(hash_addr_i[21:0]), .host_wdata_i(hash_wdata_i)
+        .host_we_i(hash_we_i & (hash_addr_i[25:24] == hs)), .host_space_i(hash_addr_i[23:21]),
+        .host_addr_i(hash_addr_i[20:0]), .host_wdata_i(hash_wdata_i)
       );
       assign hs_sel[hs] = hs_used[hs] & (hs_map[hs*6 +: 6] == hidx6);
     end
@@ -653,6 +653,11 @@ module hbpf_helpers #(
   wire        rd_more = (mode_q == E_COPY || mode_q == E_SUM) && (rem_q != 16'd0) && (step_i >= estart_q) &&
                         (~hwait_q || (hwalk && h_found));
   wire [15:0] c_off   = back_q ? ((rem_q > 16'd8) ? rem_q - 16'd8 : 16'd0) : (len_q - rem_q);
+«- if gt .DmemAW 16»
+  wire [DMEM_AW-1:0] c_offw = {{(DMEM_AW-16){1'b0}}, c_off};
+«- else»
+  wire [DMEM_AW-1:0] c_offw = c_off[DMEM_AW-1:0];
+«- end»
   wire [15:0] c_n     = back_q ? (rem_q - c_off) : ((rem_q > 16'd8) ? 16'd8 : rem_q);
   wire [7:0]  c_be    = (c_n >= 16'd8) ? 8'hff : ((8'd1 << c_n[2:0]) - 8'd1);
   wire        wr_more = (mode_q == E_CLEAR) && (rem_q != 16'd0);
@@ -739,7 +744,7 @@ module hbpf_helpers #(
       swv_q <= 1'b0;
       if (rd_more) begin
         rem_q  <= rem_q - c_n;
-        woff_q <= c_off[DMEM_AW-1:0];
+        woff_q <= c_offw;
         wbe_q  <= c_be;
         wv_q   <= (mode_q == E_COPY);
         swv_q  <= (mode_q == E_SUM);
@@ -890,10 +895,10 @@ module hbpf_helpers #(
   wire rmap_rd = active_i & is_rmap & ~conf_mode_i & (first_i | (step_i == 16'd1));
   wire tent_rd = active_i & first_i & is_tcall & ~conf_mode_i;
   assign re_o    = key_rd | rmap_rd | tent_rd | rd_more;
-  assign raddr_o = key_rd ? ca_phys + {step_i[DMEM_AW-4:0], 3'b000} :
+  assign raddr_o = key_rd ? ca_phys + {{(DMEM_AW-7){1'b0}}, step_i[3:0], 3'b000} :
                    tent_rd ? tent_at :
                    rmap_rd ? (first_i ? rval_at : rpres_at) :
-                   (src_q + c_off[DMEM_AW-1:0]);
+                   (src_q + c_offw);
   assign we_o    = (wv_q & copy_ok_q) | wr_more | rb_hdr_we;
   assign waddr_o = rb_hdr_we ? rb_hphys : (wr_more ? dst_q : (dst_q + woff_q));
   assign wdata_o = rb_hdr_we ? rb_hdr : (wr_more ? 64'd0 : rdata_i);

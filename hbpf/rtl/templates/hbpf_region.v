@@ -1,11 +1,11 @@
 «.Banner»
 // hbpf_region: decodes an address of the hbpf memory map (region << 32 |
-// offset) and checks that an access of size bytes lies in_slot its region:
+// offset) and checks that an access of size bytes lies within its region:
 //
 //   region 2        packet buffer, valid between data_meta and data_end
 //   region 3        stack of STACK_BYTES, r10 at its top
 //   region 16 + i   values of map i: MaxEntries slots of ValueSize bytes, an
-//                   access must stay in_slot one slot
+//                   access must stay within one slot
 //
 // The xdp_md context (region 1) is not memory; the load/store unit serves it.
 // A write (wr_i) must also not go to a read-only map. An access that passes
@@ -59,7 +59,7 @@ module hbpf_region #(
   wire [RECIP_W-1:0]   m_recip = map_recip_i[midx*RECIP_W +: RECIP_W];
   wire [DMEM_AW-1:0]   m_base  = map_base_i[midx*DMEM_AW +: DMEM_AW];
 
-  // Slot of the offset and the offset in_slot the slot; only meaningful when
+  // Slot of the offset and the offset within the slot; only meaningful when
   // the offset is below the map's size, which bounds it by 2^DMEM_AW.
   function [DMEM_AW-1:0] slot_of(input [DMEM_AW-1:0] x, input [RECIP_W-1:0] r);
     // Waiver: the low SHIFT bits of the product are the fraction of x / ValueSize
@@ -75,7 +75,14 @@ module hbpf_region #(
 
   wire [DMEM_AW-1:0] moff      = off[DMEM_AW-1:0];
   wire [DMEM_AW-1:0] slot      = slot_of(moff, m_recip);
-  wire [15:0]        slot16    = «if lt .DmemAW 16»{«sub 16 .DmemAW»'d0, slot}«else»slot«end»;
+«- if lt .DmemAW 16»
+  wire [15:0]        slot16    = {«sub 16 .DmemAW»'d0, slot};
+«- else if eq .DmemAW 16»
+  wire [15:0]        slot16    = slot;
+«- else»
+  wire [15:0]        slot16    = slot[15:0];  // in_slot is exact mod 2^16
+  wire unused_slot_hi = &{1'b0, slot[DMEM_AW-1:16]};
+«- end»
   wire [15:0]        in_slot   = off[15:0] - slot16 * m_vsize;  // below ValueSize: exact mod 2^16
   wire [33:0]        slot_last = {18'd0, in_slot} + {1'b0, size_i};
 

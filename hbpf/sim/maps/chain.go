@@ -145,6 +145,10 @@ type ChainImage struct {
 	Free       int32    // the free list's head (the slot an insert takes first), or -1
 	Unused     int      // the next slot never handed out
 	Count      int      // live keys
+	// LRU maps: the list of live slots, most recently used first.
+	LRU              bool
+	LRUPrev, LRUNext []int32 // per live slot: neighbours on the list, or -1
+	LRUHead, LRUTail int32   // or -1
 }
 
 // Chained is implemented by the maps that keep bucket chains (HASH,
@@ -173,6 +177,11 @@ func (h *hash) Chains() ChainImage {
 	for _, s := range h.t.free {
 		img.Next[s] = img.Free
 		img.Free = s
+	}
+	if h.lru {
+		img.LRU = true
+		img.LRUPrev, img.LRUNext = slices.Clone(h.prev), slices.Clone(h.next)
+		img.LRUHead, img.LRUTail = h.head, h.tail
 	}
 	return img
 }

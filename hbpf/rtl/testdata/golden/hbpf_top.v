@@ -23,8 +23,8 @@
 //       0x2000 + k  the ring-buffer unit: k=0 {used[31], map[21:16]}, 1 ring size - 1,
 //                   2 producer position, 3 consumer position
 //   sel 3  hash unit u of the hash maps (see hbpf_hashchain.v),
-//          addr = u<<24 | space<<22 | index: space 0 keys, 1 bucket heads,
-//          2 next slots, 3 control
+//          addr = u<<24 | space<<21 | index: space 0 keys, 1 bucket heads,
+//          2 next slots, 3 control, 4..7 the LRU links
 // start_i runs the program to start from its first slot with a fresh register
 // file; done_o rises when it exits or traps. State that outlives a run: map
 // values and hash units, the ring buffer, the cycle clock of
