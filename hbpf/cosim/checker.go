@@ -8,6 +8,7 @@ import (
 	"github.com/hbpf/hbpf/hbpf/isa"
 	"github.com/hbpf/hbpf/hbpf/rtl"
 	"github.com/hbpf/hbpf/hbpf/sim"
+	"github.com/hbpf/hbpf/hbpf/sim/maps"
 )
 
 // DefaultHistory is how many retirements before a divergence a Mismatch keeps.
@@ -25,11 +26,12 @@ type Checker struct {
 	// NoRecords runs the hardware without its retirement records, comparing
 	// only the results, the packet and the maps: the model's speed alone.
 	NoRecords bool
-	Runs      int          // runs so far
-	Records   uint64       // records compared so far
-	Last      Done         // the hardware's end of the last run
-	LastHW    sim.Record   // the hardware's last record
-	hist      []sim.Record // the last records compared
+	Runs      int            // runs so far
+	Records   uint64         // records compared so far
+	Last      Done           // the hardware's end of the last run
+	LastHW    sim.Record     // the hardware's last record
+	hist      []sim.Record   // the last records compared
+	ringProd  map[int]uint64 // ring buffers' producer positions after the last comparison
 }
 
 // NewChecker creates a simulator for the programs and maps and loads program
@@ -281,6 +283,12 @@ func (c *Checker) compareMaps() error {
 		if m.Problem != "" || m.Bytes == 0 {
 			continue
 		}
+		if rb, ok := c.M.Maps[i].(*maps.RingBuf); ok && m.Type == rtl.MapRing {
+			if err := c.compareRing(i, m, rb); err != nil {
+				return err
+			}
+			continue
+		}
 		got, err := c.HW.MapValues(i)
 		if err != nil {
 			return err
@@ -288,6 +296,34 @@ func (c *Checker) compareMaps() error {
 		if want := c.M.Maps[i].Values(); !bytes.Equal(got, want) {
 			return c.after(fmt.Sprintf("map %d %q", i, m.Name), diffBytes(got, want))
 		}
+	}
+	return nil
+}
+
+// compareRing compares what the last run wrote to a ring buffer: an XDP run
+// submits or discards every record it reserves, so that its writes (records
+// and their headers) lie between the producer positions before and after it,
+// contiguous in the hardware's doubled data area.
+func (c *Checker) compareRing(i int, m rtl.MapSlot, rb *maps.RingBuf) error {
+	if c.ringProd == nil {
+		c.ringProd = map[int]uint64{}
+	}
+	before, seen := c.ringProd[i]
+	after := rb.Query(3) // BPF_RB_PROD_POS
+	c.ringProd[i] = after
+	at, n := uint64(0), uint64(m.Bytes)
+	if seen {
+		at, n = before&uint64(m.MaxEntries-1), after-before
+	}
+	if n == 0 {
+		return nil
+	}
+	got, err := c.HW.S.DumpBytes(int(m.Base)+int(at), int(n))
+	if err != nil {
+		return err
+	}
+	if want := rb.Values()[at : at+n]; !bytes.Equal(got, want) {
+		return c.after(fmt.Sprintf("map %d %q, ring bytes %d..%d", i, m.Name, at, at+n), diffBytes(got, want))
 	}
 	return nil
 }

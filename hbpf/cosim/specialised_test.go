@@ -15,7 +15,7 @@ import (
 )
 
 // offloadable are the testdata objects whose programs the hardware runs.
-var offloadable = []string{"calls", "count", "encap", "firewall", "flowtable", "redirect", "reflect", "tailcall"}
+var offloadable = []string{"calls", "count", "encap", "firewall", "flowtable", "redirect", "reflect", "sample", "tailcall"}
 
 // TestSpecialisedCores runs every offloadable testdata XDP program on the
 // core specialised to it (its code baked into ROM, the units it never uses

@@ -307,7 +307,11 @@ const (
 // RingSlots is how many ring-buffer reservations may be outstanding at once.
 const RingSlots = 8
 
-func isHash(t ebpf.MapType) bool { return t == ebpf.Hash || t == ebpf.PerCPUHash || isLRU(t) }
+func isHash(t ebpf.MapType) bool {
+	return t == ebpf.Hash || t == ebpf.PerCPUHash || t == ebpf.HashOfMaps || isLRU(t)
+}
+
+func isMapInMap(t ebpf.MapType) bool { return t == ebpf.ArrayOfMaps || t == ebpf.HashOfMaps }
 
 func isLRU(t ebpf.MapType) bool { return t == ebpf.LRUHash || t == ebpf.LRUCPUHash }
 
@@ -342,6 +346,7 @@ type MapSlot struct {
 	ReadOnly   bool
 	KeyStore   int    // hash maps: the hash unit holding the keys
 	LRU        bool   // an LRU hash map
+	Inner      bool   // a map-in-map (read-only): values are inner maps' indices, lookups return their handles
 	Problem    string // why the hardware cannot hold the map, if it cannot
 }
 
@@ -359,6 +364,8 @@ func (c Config) Layout(specs []*isa.MapSpec) []MapSlot {
 		switch s.Type {
 		case ebpf.Array:
 			m.Type = MapArray
+		case ebpf.ArrayOfMaps:
+			m.Type, m.Inner, m.ReadOnly = MapArray, true, true
 		case ebpf.PerCPUArray:
 			m.Type = MapPerCPUArray
 		case ebpf.DevMap:
@@ -373,8 +380,11 @@ func (c Config) Layout(specs []*isa.MapSpec) []MapSlot {
 				m.Problem = fmt.Sprintf("map %d %q: the core has one ring-buffer unit, taken", i, s.Name)
 			}
 			rings++
-		case ebpf.Hash, ebpf.PerCPUHash, ebpf.LRUHash, ebpf.LRUCPUHash:
+		case ebpf.Hash, ebpf.PerCPUHash, ebpf.LRUHash, ebpf.LRUCPUHash, ebpf.HashOfMaps:
 			m.Type, m.LRU = MapHash, isLRU(s.Type)
+			if s.Type == ebpf.HashOfMaps {
+				m.Inner, m.ReadOnly = true, true
+			}
 			switch {
 			case m.LRU && !c.lruUnits():
 				m.Problem = fmt.Sprintf("map %d %q: this core's hash units keep no LRU list", i, s.Name)

@@ -1,6 +1,7 @@
 package rtl
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sort"
 
@@ -96,9 +97,11 @@ func (c Config) check(progs []*isa.Program, which int, maps []*isa.MapSpec) (out
 				add("bpf_tail_call at slot %d: the object has %d programs, the core's program table holds %d", in.Slot, len(progs), c.NumProgs)
 			}
 			if fn == asm.FnMapLookupElem || fn == asm.FnMapUpdateElem || fn == asm.FnMapDeleteElem {
-				if m, ok := mapInR1(prog, i, targets); ok {
-					if m < len(layout) && layout[m].Problem == "" && !mapHelperType(layout[m].Type) {
-						add("%s at slot %d on map %d %q: the hardware's map helpers take ARRAY and HASH maps, not %s", timing.HelperName(fn), in.Slot, m, layout[m].Name, layout[m].TypeName)
+				if ms, ok := mapsIn(prog, i, 1, targets, maps); ok {
+					for _, m := range ms {
+						if m < len(layout) && layout[m].Problem == "" && !mapHelperType(layout[m].Type) {
+							add("%s at slot %d on map %d %q: the hardware's map helpers take ARRAY and HASH maps, not %s", timing.HelperName(fn), in.Slot, m, layout[m].Name, layout[m].TypeName)
+						}
 					}
 				} else {
 					for m, l := range layout {
@@ -134,6 +137,16 @@ func (c Config) check(progs []*isa.Program, which int, maps []*isa.MapSpec) (out
 			where = fmt.Sprintf("slots %d and %d more", slots[0], len(slots)-1)
 		}
 		add("helper %d %s (%s)", id, helperLabel(id), where)
+	}
+	// A map-in-map's inner maps are reached through it.
+	for i := range usedMaps {
+		if i < len(maps) && isMapInMap(maps[i].Type) {
+			for _, kv := range maps[i].Contents {
+				if len(kv.Value) >= 4 {
+					usedMaps[int(binary.LittleEndian.Uint32(kv.Value))] = true
+				}
+			}
+		}
 	}
 	idx := make([]int, 0, len(usedMaps))
 	for i := range usedMaps {
@@ -172,51 +185,57 @@ func jumpTargets(p *isa.Program) map[int]bool {
 	return t
 }
 
-// mapInR1 finds the map whose handle r1 holds at instruction i: the lddw that
-// last wrote r1 in the straight-line code before i.
-func mapInR1(p *isa.Program, i int, targets map[int]bool) (int, bool) {
+// mapsIn returns the maps whose handle register r may hold at instruction i:
+// found in the straight-line code before i (conditional jumps fall through;
+// no instruction on the way may be a jump target), from an lddw of a map, a
+// 64-bit mov, or — for r0 — a lookup in a map-in-map (its inner maps).
+func mapsIn(p *isa.Program, i int, r uint8, targets map[int]bool, specs []*isa.MapSpec) ([]int, bool) {
 	for j := i - 1; j >= 0; j-- {
+		if targets[p.Insns[j+1].Slot] {
+			return nil, false // another path leads here
+		}
 		in := &p.Insns[j]
-		if in.Op.IsJump() || in.Op == isa.OpCall || in.Op == isa.OpCallx || in.Op == isa.OpCallLocal || in.Op == isa.OpExit {
-			return 0, false
-		}
-		if in.WrittenReg() == 1 {
-			if in.Op == isa.OpLddw && (in.Src == isa.PseudoMapFD || in.Src == isa.PseudoMapIdx) {
-				return int(uint32(in.Imm)), true
+		switch {
+		case in.Op == isa.OpCall:
+			if r >= 6 {
+				continue // preserved across helper calls
 			}
-			if in.Op == isa.OpMov && in.RegSrc && !in.ALU32 {
-				return mapInReg(p, j, in.Src, targets)
+			if r != 0 || asm.BuiltinFunc(in.Imm) != asm.FnMapLookupElem {
+				return nil, false
 			}
-			return 0, false
-		}
-		if targets[in.Slot] {
-			return 0, false
-		}
-	}
-	return 0, false
-}
-
-// mapInReg is mapInR1 for register r at instruction i.
-func mapInReg(p *isa.Program, i int, r uint8, targets map[int]bool) (int, bool) {
-	if targets[p.Insns[i].Slot] {
-		return 0, false
-	}
-	for j := i - 1; j >= 0; j-- {
-		in := &p.Insns[j]
-		if in.Op.IsJump() || in.Op == isa.OpCall || in.Op == isa.OpCallx || in.Op == isa.OpCallLocal || in.Op == isa.OpExit {
-			return 0, false
-		}
-		if in.WrittenReg() == int(r) {
-			if in.Op == isa.OpLddw && (in.Src == isa.PseudoMapFD || in.Src == isa.PseudoMapIdx) {
-				return int(uint32(in.Imm)), true
+			outer, ok := mapsIn(p, j, 1, targets, specs)
+			if !ok {
+				return nil, false
 			}
-			return 0, false
+			var inner []int
+			for _, m := range outer {
+				if m >= len(specs) || !isMapInMap(specs[m].Type) {
+					return nil, false // r0 points to a value, not a handle
+				}
+				for _, kv := range specs[m].Contents {
+					if len(kv.Value) >= 4 {
+						inner = append(inner, int(binary.LittleEndian.Uint32(kv.Value)))
+					}
+				}
+			}
+			return inner, true
+		case in.Op.IsCondJump():
+			continue
+		case in.Op.IsJump() || in.Op == isa.OpCallx || in.Op == isa.OpCallLocal || in.Op == isa.OpExit:
+			return nil, false
 		}
-		if targets[in.Slot] {
-			return 0, false
+		if in.WrittenReg() != int(r) {
+			continue
 		}
+		if in.Op == isa.OpLddw && (in.Src == isa.PseudoMapFD || in.Src == isa.PseudoMapIdx) {
+			return []int{int(uint32(in.Imm))}, true
+		}
+		if in.Op == isa.OpMov && in.RegSrc && !in.ALU32 {
+			return mapsIn(p, j, in.Src, targets, specs)
+		}
+		return nil, false
 	}
-	return 0, false
+	return nil, false
 }
 
 func helperLabel(id int32) string {
@@ -267,12 +286,15 @@ func HashAddr(unit, space, index int) uint32 {
 
 // Words returns the four configuration words of the map's descriptor.
 func (m MapSlot) Words() [4]uint64 {
-	var ro uint64
+	var ro, inner uint64
 	if m.ReadOnly {
 		ro = 1
 	}
+	if m.Inner {
+		inner = 1
+	}
 	return [4]uint64{
-		uint64(m.Type) | ro<<3 | uint64(m.KeySize)<<16 | uint64(m.ValueSize)<<32,
+		uint64(m.Type) | ro<<3 | inner<<4 | uint64(m.KeySize)<<16 | uint64(m.ValueSize)<<32,
 		uint64(m.MaxEntries) | uint64(m.Bytes)<<32,
 		uint64(m.Base),
 		m.Recip,

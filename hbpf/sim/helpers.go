@@ -105,8 +105,8 @@ func (m *Machine) call(id int32) bool {
 		}
 		s := mp.Spec()
 		n = int(s.KeySize)
-		if s.ReadOnly {
-			ret = neg(errEACCES)
+		if s.ReadOnly || s.Type == ebpf.ArrayOfMaps || s.Type == ebpf.HashOfMaps {
+			ret = neg(errEACCES) // as update: the kernel's verifier refuses it from programs
 		} else {
 			if err := mp.Delete(key); err != nil {
 				ret = uint64(maps.Errno(err))

@@ -73,6 +73,7 @@ module hbpf_core #(
   input  wire [NUM_MAPS*RECIP_W-1:0] map_recip_i,
   input  wire [NUM_MAPS*DMEM_AW-1:0] map_base_i,
   input  wire [NUM_MAPS-1:0]         map_ro_i,
+  input  wire [NUM_MAPS-1:0]         map_inner_i, // map-in-map: values are inner maps' indices
   // program memory
   output wire [15:0]                 rom_addr_o,
   input  wire [63:0]                 rom_data_i,
@@ -292,7 +293,7 @@ module hbpf_core #(
     .meta_i(meta_q), .data_i(data_q), .end_i(end_q), .hard_end_i(hard_end_i),
     .map_type_i(map_type_i), .map_ksize_i(map_ksize_i), .map_max_i(map_max_i),
     .map_bytes_i(map_bytes_i), .map_vsize_i(map_vsize_i), .map_recip_i(map_recip_i),
-    .map_base_i(map_base_i), .map_ro_i(map_ro_i),
+    .map_base_i(map_base_i), .map_ro_i(map_ro_i), .map_inner_i(map_inner_i),
     .len_o(h_len), .trap_o(h_trap), .cause_o(h_cause), .ret_o(h_ret), .stop_o(h_stop),
     .ctx_we_o(h_ctx_we), .meta_o(h_meta), .data_o(h_data), .end_o(h_end),
     .loop_o(h_loop), .tail_o(h_tail), .tail_prog_o(h_tail_prog),

@@ -15,8 +15,11 @@
 // In conformance mode (bpf_conformance) only helper 5 exists, "unwind": it
 // returns r1 and ends the program when r1 is 0.
 //
-// Map helpers work on ARRAY and PERCPU_ARRAY maps, and on HASH and
-// PERCPU_HASH maps through NUM_HASH hash units (hbpf_hashchain). On a hash map
+// Map helpers work on ARRAY and PERCPU_ARRAY maps, and on HASH, PERCPU_HASH
+// and their LRU variants through NUM_HASH hash units (hbpf_hashchain). A
+// lookup in a map-in-map (ARRAY_OF_MAPS, HASH_OF_MAPS: read-only arrays or
+// hash maps whose 4-byte values are inner maps' indices) reads the value a
+// step after the key's slot is known and returns the inner map's handle. On a hash map
 // the helper's latency grows by one cycle per key word compared on the key's
 // chain (the table's PerProbeWord): the call retires when the unit's walk is
 // over plus the fixed part of its latency; bpf_redirect_map on
@@ -95,6 +98,7 @@ module hbpf_helpers #(
   input  wire [NUM_MAPS*RECIP_W-1:0] map_recip_i,
   input  wire [NUM_MAPS*DMEM_AW-1:0] map_base_i,
   input  wire [NUM_MAPS-1:0]         map_ro_i,
+  input  wire [NUM_MAPS-1:0]         map_inner_i, // ARRAY_OF_MAPS, HASH_OF_MAPS: values are inner maps' indices
   // outcome
   output wire [31:0]                 len_o,       // cycles of the call instruction
   output wire                        trap_o,
@@ -175,6 +179,7 @@ module hbpf_helpers #(
   wire [31:0]        hmax   = map_max_i[hidx*32 +: 32];
   wire [DMEM_AW-1:0] hbase  = map_base_i[hidx*DMEM_AW +: DMEM_AW];
   wire               hro    = map_ro_i[hidx];
+  wire               hinner = map_inner_i[hidx];
   wire [5:0]         hidx6  = hidx32[5:0];
 
   wire is_lookup = «.Uc.lookup» & (id_i == «.Hc.lookup»);
@@ -556,6 +561,10 @@ module hbpf_helpers #(
     else                              update = 64'd0;
   end
   reg  [63:0] kret_q;   // lookup or update result, from step 1 (hash maps: after the walk)
+  reg         inner_q;  // a map-in-map lookup: the value read now names the inner map
+  wire        inner_rd = k_done & is_lookup & hinner;
+  wire [31:0] inner_ix = rdata_i[31:0];
+  wire        inner_ok = (inner_ix < NUM_MAPS) && (map_type_i[inner_ix[MAP_IW-1:0]*3 +: 3] != 3'd0);
   reg         copy_ok_q;
 
   // bpf_redirect_map: the value read in step 0, the presence byte in step 1.
@@ -674,6 +683,7 @@ module hbpf_helpers #(
       rng_q     <= 32'd1;
       ktime_q   <= 64'd0;
       kret_q    <= 64'd0;
+      inner_q   <= 1'b0;
       copy_ok_q <= 1'b0;
       accf_q    <= 64'd0;
       acct_q    <= 64'd0;
@@ -785,6 +795,8 @@ module hbpf_helpers #(
         copy_ok_q <= (update == 64'd0);
         dst_q     <= kphys;
       end
+      inner_q <= inner_rd;
+      if (inner_q) kret_q <= (kret_q != 64'd0 && inner_ok) ? {32'd4, inner_ix} : 64'd0;
       if (active_i && hwalk && h_found) begin
         hwait_q <= 1'b0;
         hlen_q  <= flen + {16'd0, step_i} - {16'd0, kstep} - 32'd2;
@@ -894,8 +906,9 @@ module hbpf_helpers #(
   wire key_rd  = active_i & (step_i < kstep) & is_map & ~conf_mode_i;
   wire rmap_rd = active_i & is_rmap & ~conf_mode_i & (first_i | (step_i == 16'd1));
   wire tent_rd = active_i & first_i & is_tcall & ~conf_mode_i;
-  assign re_o    = key_rd | rmap_rd | tent_rd | rd_more;
+  assign re_o    = key_rd | rmap_rd | tent_rd | rd_more | inner_rd;
   assign raddr_o = key_rd ? ca_phys + {{(DMEM_AW-7){1'b0}}, step_i[3:0], 3'b000} :
+                   inner_rd ? kphys :
                    tent_rd ? tent_at :
                    rmap_rd ? (first_i ? rval_at : rpres_at) :
                    (src_q + c_offw);

@@ -18,7 +18,7 @@
 //           12 bpf_get_prandom_u32 state
 //          128 + p  program p: {length[31:16], first slot[15:0]}
 //          256 + 4*i + k  map i: k=0 {value size[47:32], key size[31:16],
-//                 read-only[3], type[2:0] (rtl.MapArray, …)}, k=1 {bytes[63:32],
+//                 map-in-map[4], read-only[3], type[2:0] (rtl.MapArray, …)}, k=1 {bytes[63:32],
 //                 max entries[31:0]}, k=2 physical base, k=3 slot reciprocal
 //       0x2000 + k  the ring-buffer unit: k=0 {used[31], map[21:16]}, 1 ring size - 1,
 //                   2 producer position, 3 consumer position
@@ -174,7 +174,7 @@ module hbpf_top #(
   wire [NUM_MAPS*32-1:0]      map_max, map_bytes;
   wire [NUM_MAPS*RECIP_W-1:0] map_recip;
   wire [NUM_MAPS*DMEM_AW-1:0] map_base;
-  wire [NUM_MAPS-1:0]         map_ro;
+  wire [NUM_MAPS-1:0]         map_ro, map_inner;
 
   reg [2:0]         mt_q [0:NUM_MAPS-1];
   reg [15:0]        mk_q [0:NUM_MAPS-1];
@@ -184,6 +184,7 @@ module hbpf_top #(
   reg [RECIP_W-1:0] mr_q [0:NUM_MAPS-1];
   reg [DMEM_AW-1:0] ma_q [0:NUM_MAPS-1];
   reg               mo_q [0:NUM_MAPS-1];
+  reg               mi_q [0:NUM_MAPS-1];
 
   wire              map_we  = cfg_we & cfg_lo & (host_addr_i[15:8] == 8'd1);
   wire [5:0]        map_row = host_addr_i[7:2];
@@ -200,12 +201,14 @@ module hbpf_top #(
         mr_q[j] <= {RECIP_W{1'b0}};
         ma_q[j] <= {DMEM_AW{1'b0}};
         mo_q[j] <= 1'b0;
+        mi_q[j] <= 1'b0;
       end
     end else if (map_we && {26'd0, map_row} < NUM_MAPS) begin
       case (host_addr_i[1:0])
         2'd0: begin
           mt_q[map_sel] <= host_wdata_i[2:0];
           mo_q[map_sel] <= host_wdata_i[3];
+          mi_q[map_sel] <= host_wdata_i[4];
           mk_q[map_sel] <= host_wdata_i[31:16];
           mv_q[map_sel] <= host_wdata_i[47:32];
         end
@@ -230,6 +233,7 @@ module hbpf_top #(
       assign map_recip[g*RECIP_W +: RECIP_W] = mr_q[g];
       assign map_base[g*DMEM_AW +: DMEM_AW]  = ma_q[g];
       assign map_ro[g]                      = mo_q[g];
+      assign map_inner[g]                   = mi_q[g];
     end
   endgenerate
 
@@ -279,6 +283,7 @@ module hbpf_top #(
     .ring_we_i(ring_we), .ring_addr_i(host_addr_i[1:0]), .ring_wdata_i(host_wdata_i[31:0]),
     .map_type_i(map_type), .map_ksize_i(map_ksize), .map_max_i(map_max), .map_bytes_i(map_bytes),
     .map_vsize_i(map_vsize), .map_recip_i(map_recip), .map_base_i(map_base), .map_ro_i(map_ro),
+    .map_inner_i(map_inner),
     .rom_addr_o(rom_addr), .rom_data_i(rom_data),
     .dmem_re_o(c_re), .dmem_raddr_o(c_raddr), .dmem_rdata_i(m_rdata),
     .dmem_we_o(c_we), .dmem_waddr_o(c_waddr), .dmem_wdata_o(c_wdata), .dmem_be_o(c_be),
