@@ -167,6 +167,12 @@ func checkFirewallDeadCode(t *testing.T, ds []DeadFeature) {
 // one without is, and one whose only such feature is in code that cannot run
 // with its .rodata is offloadable with the feature listed as dead code.
 func TestVerdictFollowsHardware(t *testing.T) {
+	// A program calling a helper the hardware lacks (bpf_get_current_pid_tgid)
+	// where it runs.
+	pid, err := isa.Assemble([]byte("call 14\nmov r0, 2\nexit\n"), "pid.s")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		obj     string
 		want    bool
@@ -175,10 +181,17 @@ func TestVerdictFollowsHardware(t *testing.T) {
 	}{
 		{"xdp_reflect.o", true, "", 0},
 		{"xdp_count.o", true, "", 0},
-		{"xdp_firewall.o", true, "", 1},           // bpf_trace_printk behind cfg_debug = 0 (TestDeadCodeBlocks sets it)
-		{"xdp_sample.o", false, "ArrayOfMaps", 0}, // map-in-map
+		{"xdp_firewall.o", true, "", 1},  // bpf_trace_printk behind cfg_debug = 0 (TestDeadCodeBlocks sets it)
+		{"xdp_flowtable.o", true, "", 0}, // LRU hash, on its specialised core
+		{"xdp_sample.o", true, "", 0},    // map-in-map and a 256 KiB ring buffer, on its specialised core
+		{"pid.s", false, "helper 14", 0},
 	} {
-		obj := testdata(t, tt.obj)
+		var obj *isa.Object
+		if tt.obj == "pid.s" {
+			obj = &isa.Object{Path: tt.obj, Programs: []*isa.Program{pid}}
+		} else {
+			obj = testdata(t, tt.obj)
+		}
 		p := obj.Programs[0]
 		f := Inventory(obj, p)
 		bs := Check(obj, p, f, DefaultCore)

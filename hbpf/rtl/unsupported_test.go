@@ -23,7 +23,7 @@ func TestUnsupported(t *testing.T) {
 		{"xdp_calls.o", nil},
 		{"xdp_redirect.o", nil},
 		{"xdp_flowtable.o", []string{`map 1 "flows": 4096 entries, this core's hash units hold 1024`}}, // its own core fits (TestSpecialisedFits)
-		{"xdp_sample.o", []string{`"samples": 524288 bytes`}}, // its own core has the room (TestSpecialisedFits)
+		{"xdp_sample.o", []string{`"samples": 524288 bytes`}},                                          // its own core has the room (TestSpecialisedFits)
 	}
 	for _, tt := range tests {
 		t.Run(tt.object, func(t *testing.T) {
