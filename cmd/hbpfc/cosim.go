@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -86,11 +87,19 @@ func cosimAction(c *cli.Context) error {
 		return err
 	}
 	progs, which := f.Object.Programs, idx
-	if c.Bool("specialised") {
-		var spec rtl.Config
-		spec, progs, which = rtl.Specialise(f.Object.Programs, idx, f.Object.Maps)
-		spec.Profile, spec.DmemAW, spec.ClockMHz, spec.Fault = rc.Profile, rc.DmemAW, rc.ClockMHz, rc.Fault
-		rc = spec
+	specialised := c.Bool("specialised")
+	spec, sprogs, swhich := rtl.Specialise(f.Object.Programs, idx, f.Object.Maps)
+	spec.Profile, spec.DmemAW, spec.ClockMHz, spec.Fault = rc.Profile, rc.DmemAW, rc.ClockMHz, rc.Fault
+	if !specialised && f.Kind != isa.KindData {
+		// Maps too big for the generic core fit the core sized to the program.
+		if u := rc.UnsupportedObject(progs, which, f.Object.Maps); len(u) > 0 && len(spec.UnsupportedObject(sprogs, swhich, f.Object.Maps)) == 0 {
+			fmt.Fprintf(os.Stderr, "the generic core cannot run %s (%s); running the core specialised to it\n",
+				f.Object.Programs[idx].Name, strings.TrimPrefix(u[0], "not offloadable: "))
+			specialised = true
+		}
+	}
+	if specialised {
+		rc, progs, which = spec, sprogs, swhich
 	}
 	memMode := c.IsSet("mem") || (f.Kind == isa.KindData && !c.IsSet("pcap") && !c.IsSet("packet"))
 	var mem []byte
@@ -135,7 +144,7 @@ func cosimAction(c *cli.Context) error {
 		return err
 	}
 	ch.NoRecords = c.Bool("alone")
-	sum := cosimSummary{Program: f.Object.Programs[idx].Name, Specialised: c.Bool("specialised"), LockStep: !ch.NoRecords, Model: m.Dir,
+	sum := cosimSummary{Program: f.Object.Programs[idx].Name, Specialised: specialised, LockStep: !ch.NoRecords, Model: m.Dir,
 		ModelCached: m.Cached, BuildSeconds: m.Duration.Seconds()}
 	t0 := time.Now()
 	check := func(err error, cycles uint64) error {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cilium/ebpf/asm"
+
 	"github.com/hbpf/hbpf/hbpf/isa"
 	"github.com/hbpf/hbpf/hbpf/rtl"
 	"github.com/hbpf/hbpf/hbpf/sim"
@@ -32,7 +34,19 @@ type Checker struct {
 	LastHW    sim.Record     // the hardware's last record
 	hist      []sim.Record   // the last records compared
 	ringProd  map[int]uint64 // ring buffers' producer positions after the last comparison
+	updated   bool           // the run wrote map values the records do not show, where is not known
+	dirty     map[int][]int  // map → slots the run's bpf_map_update_elem calls wrote
 }
+
+// Map values are compared after a run: in full when they are small, every
+// fullEvery runs, when the run's records were not compared (Checker.NoRecords)
+// or a bpf_map_update_elem wrote where the checker cannot tell; otherwise the
+// values bpf_map_update_elem calls wrote (stores by instructions are compared
+// in their records), and ring buffers in the part the run wrote.
+const (
+	smallMap  = 4096
+	fullEvery = 32
+)
 
 // NewChecker creates a simulator for the programs and maps and loads program
 // prog into the session's core.
@@ -150,6 +164,9 @@ func (c *Checker) runBoth(simRun func() sim.Result, hwRun func(tag string, rec f
 		defer close(done)
 		buf := make([]sim.Record, 0, recordBatch)
 		c.M.SetTrace(func(r *sim.Record) {
+			if r.Helper == int32(asm.FnMapUpdateElem) {
+				c.noteUpdate(r)
+			}
 			buf = append(buf, *r)
 			if len(buf) == recordBatch {
 				batches <- buf
@@ -239,6 +256,33 @@ func (c *Checker) remember(r *sim.Record) {
 	c.hist = append(c.hist, *r)
 }
 
+// noteUpdate remembers, while the simulator runs, which map value a
+// successful bpf_map_update_elem wrote (by its slot), or that it cannot tell.
+func (c *Checker) noteUpdate(r *sim.Record) {
+	if r.Helper != int32(asm.FnMapUpdateElem) || r.Ret != 0 {
+		return
+	}
+	i := int(uint32(r.Args[0]))
+	if r.Args[0]>>32 != sim.RegionMapFD || i >= len(c.M.Maps) {
+		c.updated = true
+		return
+	}
+	mp := c.M.Maps[i]
+	key := c.M.Read(r.Args[1], int(mp.Spec().KeySize))
+	slot := -1
+	if key != nil {
+		slot = mp.Peek(key)
+	}
+	if slot < 0 {
+		c.updated = true
+		return
+	}
+	if c.dirty == nil {
+		c.dirty = map[int][]int{}
+	}
+	c.dirty[i] = append(c.dirty[i], slot)
+}
+
 func (c *Checker) finish(mm *Mismatch, n int, extra *sim.Record, d Done, r sim.Result) error {
 	c.Last = d
 	if mm != nil {
@@ -279,6 +323,9 @@ func (c *Checker) compareRedirect(d Done, rd sim.Redirect) error {
 }
 
 func (c *Checker) compareMaps() error {
+	full := c.updated || c.NoRecords || c.Runs%fullEvery == 0
+	dirty := c.dirty
+	c.updated, c.dirty = false, nil
 	for i, m := range c.HW.Maps {
 		if m.Problem != "" || m.Bytes == 0 {
 			continue
@@ -286,6 +333,19 @@ func (c *Checker) compareMaps() error {
 		if rb, ok := c.M.Maps[i].(*maps.RingBuf); ok && m.Type == rtl.MapRing {
 			if err := c.compareRing(i, m, rb); err != nil {
 				return err
+			}
+			continue
+		}
+		if !full && m.Bytes > smallMap {
+			vs := int(m.ValueSize)
+			for _, slot := range dirty[i] {
+				got, err := c.HW.S.DumpBytes(int(m.Base)+slot*vs, vs)
+				if err != nil {
+					return err
+				}
+				if want := c.M.Maps[i].Values()[slot*vs : (slot+1)*vs]; !bytes.Equal(got, want) {
+					return c.after(fmt.Sprintf("map %d %q, slot %d", i, m.Name, slot), diffBytes(got, want))
+				}
 			}
 			continue
 		}

@@ -1,6 +1,7 @@
 package cosim
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"math/rand/v2"
@@ -146,4 +147,81 @@ func TestFirewallChains(t *testing.T) {
 		t.Errorf("verdicts: %d pass, %d drop: the rules decide nothing", hits[0], hits[1])
 	}
 	t.Logf("%d packets (%d pass, %d drop), %d records, longest chain %d, free list from slot %d", c.Runs, hits[0], hits[1], c.Records, longest, img.Free)
+}
+
+// TestFlowtableEvictions runs xdp_flowtable on its specialised core with its
+// 4096-entry LRU map full before the first packet, so that every new flow
+// evicts the least recently used one (and packets of known flows move theirs
+// to the front): the hash unit's eviction path in lock-step.
+func TestFlowtableEvictions(t *testing.T) {
+	if err := Available(); err != nil {
+		t.Skipf("co-simulation needs Verilator: %v", err)
+	}
+	_, file, _, _ := runtime.Caller(0)
+	f, err := isa.Open(filepath.Join(filepath.Dir(file), "..", "..", "testdata", "xdp", "xdp_flowtable.o"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, progs, which := rtl.Specialise(f.Object.Programs, 0, f.Object.Maps)
+	m, err := Build(context.Background(), BuildConfig{RTL: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := session(t, m)
+	mach, err := sim.New(progs, f.Object.Maps, sim.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flows maps.Map
+	for i, sp := range f.Object.Maps {
+		if sp.Name == "flows" {
+			flows = mach.Maps[i]
+		}
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	var old [][]byte
+	for flows.(maps.Chained).Chains().Count < int(flows.Spec().MaxEntries) {
+		k := make([]byte, 16)
+		binary.LittleEndian.PutUint64(k, rng.Uint64())
+		binary.LittleEndian.PutUint32(k[8:], rng.Uint32())
+		k[12] = 6
+		if flows.Update(k, make([]byte, 32), maps.UpdateNoExist) == nil {
+			old = append(old, k)
+		}
+	}
+	hw, err := Load(s, cfg, progs, which, f.Object.Maps, mach.Maps, sim.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Checker{M: mach, HW: hw, Progs: progs, Prog: which}
+	n := 400
+	if testing.Short() {
+		n = 100
+	}
+	ps, err := packets.Generate("flows", n, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pk := range ps {
+		if len(pk.Data) > MaxPacket {
+			continue
+		}
+		if _, err := c.RunXDP(pk.Data); err != nil {
+			var mm *Mismatch
+			if errors.As(err, &mm) {
+				t.Fatalf("packet %d:\n%s", pk.Index, mm.Report())
+			}
+			t.Fatalf("packet %d: %v", pk.Index, err)
+		}
+	}
+	evicted := 0
+	for _, k := range old {
+		if flows.Peek(k) < 0 {
+			evicted++
+		}
+	}
+	if evicted == 0 || flows.(maps.Chained).Chains().Count != int(flows.Spec().MaxEntries) {
+		t.Fatalf("%d of the preloaded flows evicted, %d entries: the LRU path was not taken", evicted, flows.(maps.Chained).Chains().Count)
+	}
+	t.Logf("%d packets, %d records, %d preloaded flows evicted", c.Runs, c.Records, evicted)
 }

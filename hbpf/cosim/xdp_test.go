@@ -1,6 +1,7 @@
 package cosim
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -13,8 +14,10 @@ import (
 	"github.com/hbpf/hbpf/hbpf/sim"
 )
 
-// TestTestdataPrograms runs every program of testdata/xdp that the hardware
-// can run on every packet set, in lock-step.
+// TestTestdataPrograms runs every program of testdata/xdp on every packet
+// set in lock-step: on the generic core, or, for a program whose maps the
+// generic core cannot hold, on the core specialised to it. Every program
+// must run on one of them.
 func TestTestdataPrograms(t *testing.T) {
 	m := defaultModel(t)
 	s := session(t, m)
@@ -35,16 +38,25 @@ func TestTestdataPrograms(t *testing.T) {
 		}
 		for idx, p := range f.Object.Programs {
 			name := filepath.Base(obj) + "/" + p.Name
-			if u := (rtl.Config{}).UnsupportedObject(f.Object.Programs, idx, f.Object.Maps); len(u) > 0 {
-				t.Logf("%s: skipped: %s", name, u[0])
-				continue
+			cfg, progs, which, sess := rtl.Config{}, f.Object.Programs, idx, s
+			if u := cfg.UnsupportedObject(progs, which, f.Object.Maps); len(u) > 0 {
+				cfg, progs, which = rtl.Specialise(f.Object.Programs, idx, f.Object.Maps)
+				if u2 := cfg.UnsupportedObject(progs, which, f.Object.Maps); len(u2) > 0 {
+					t.Fatalf("%s: not offloadable on the generic core (%s) nor on its own (%s)", name, u[0], u2[0])
+				}
+				m, err := Build(context.Background(), BuildConfig{RTL: cfg})
+				if err != nil {
+					t.Fatal(err)
+				}
+				sess = session(t, m)
+				t.Logf("%s: on its specialised core (generic: %s)", name, u[0])
 			}
 			for _, set := range packets.Sets() {
 				ps, err := packets.Generate(set, n, 1)
 				if err != nil {
 					t.Fatal(err)
 				}
-				c, err := NewChecker(s, rtl.Config{}, f.Object.Programs, idx, f.Object.Maps, sim.Config{})
+				c, err := NewChecker(sess, cfg, progs, which, f.Object.Maps, sim.Config{})
 				if err != nil {
 					t.Fatalf("%s: %v", name, err)
 				}

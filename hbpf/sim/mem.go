@@ -141,3 +141,17 @@ func (m *Machine) wslice(addr uint64, n uint64) []byte {
 	}
 	return b
 }
+
+// Read returns a copy of the n bytes at simulator address addr (a Pointer),
+// or nil if they are not all addressable; for tracers, which may look at
+// memory while a record is delivered.
+func (m *Machine) Read(addr uint64, n int) []byte {
+	if n < 0 {
+		return nil
+	}
+	b := m.slice(addr, uint64(n))
+	if b == nil {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}
