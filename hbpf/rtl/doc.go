@@ -24,7 +24,8 @@
 // ktime_get_ns, ktime_get_boot_ns, get_prandom_u32, get_smp_processor_id,
 // redirect, redirect_map (DEVMAP, CPUMAP, XSKMAP), tail_call, csum_diff,
 // xdp_adjust_head/meta/tail, xdp_get_buff_len, xdp_load_bytes,
-// xdp_store_bytes and loop; in conformance mode, helper 5 "unwind".
+// xdp_store_bytes, loop and ringbuf_output/reserve/submit/discard (one
+// RINGBUF); in conformance mode, helper 5 "unwind".
 //
 // The core is generic (the host loads programs and the map table through the
 // host port of hbpf_top) or, with [Config.Prog], specialised for one program
