@@ -35,7 +35,7 @@ func cosimCommand() *cli.Command {
 			&cli.BoolFlag{Name: "alone", Usage: "do not stream retirement records: compare only results, packets and maps (speed)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as one JSON document"},
 			&cli.BoolFlag{Name: "specialised", Usage: "run the core specialised to the program (hbpfc verilog --prog): its code in ROM, unused units left out"},
-			&cli.StringFlag{Name: "fault", Usage: "plant fault `F` in the RTL (alu-xor, load-cycle): proves the checker fails"},
+			&cli.StringFlag{Name: "fault", Usage: "plant fault `F` in the RTL (alu-xor, load-cycle, hash-walk): proves the checker fails"},
 			&cli.IntFlag{Name: "random", Usage: "instead of PROG, run `N` random programs (hbpf/randprog) on --packets packets each"},
 			&cli.Int64Flag{Name: "first", Value: 1, Usage: "with --random: the first program seed `S`"},
 			&cli.IntFlag{Name: "packets", Value: 3, Usage: "with --random: packets per program `N`"},

@@ -77,10 +77,11 @@ const (
 	FaultNone      Fault = ""
 	FaultALUXor    Fault = "alu-xor"    // xor computes or
 	FaultLoadCycle Fault = "load-cycle" // loads take one cycle more than the table says
+	FaultHashWalk  Fault = "hash-walk"  // map helpers on hash maps take one cycle more than the walk costs
 )
 
 // Faults lists the faults that can be planted.
-var Faults = []Fault{FaultALUXor, FaultLoadCycle}
+var Faults = []Fault{FaultALUXor, FaultLoadCycle, FaultHashWalk}
 
 // Config parameterises the generated core. The zero value is the generic
 // default core.
@@ -590,6 +591,8 @@ func plant(files []File, f Fault, d *data) error {
 		e = edit{"hbpf_alu.v", "4'ha:    y64 = a_i ^ b_i;", "4'ha:    y64 = a_i | b_i;  // FAULT planted: xor computes or"}
 	case FaultLoadCycle:
 		e = edit{"hbpf_decode.v", fmt.Sprintf("C_LOAD   = 8'd%d;", d.C["load"]), fmt.Sprintf("C_LOAD   = 8'd%d;  // FAULT planted: one cycle too many", d.C["load"]+1)}
+	case FaultHashWalk:
+		e = edit{"hbpf_helpers.v", "- {16'd0, kstep} - 32'd2;", "- {16'd0, kstep} - 32'd1;  // FAULT planted: one cycle too many"}
 	default:
 		return fmt.Errorf("unknown fault %q (known: %s)", f, faultNames())
 	}
