@@ -30,7 +30,7 @@ func verilogCommand() *cli.Command {
 			&cli.StringFlag{Name: "name", Usage: "program `NAME` in an ELF object (default: the first XDP program)"},
 			&cli.StringFlag{Name: "timing", Value: timing.Hbpf.Name, Usage: "timing profile `P` the hardware realises"},
 			&cli.IntFlag{Name: "prog-aw", Usage: "program memory of 2^`N` slots (default 12, or the baked program's size)"},
-			&cli.IntFlag{Name: "dmem-aw", Usage: "data memory of 2^`N` bytes (14..16, default 15)"},
+			&cli.IntFlag{Name: "dmem-aw", Usage: "data memory of 2^`N` bytes (14..20; default 15, or what the baked program's maps need)"},
 			&cli.IntFlag{Name: "maps", Usage: "map table entries `N` (default 8, or the baked program's maps)"},
 			&cli.Float64Flag{Name: "clock", Usage: "core clock in `MHz` for bpf_ktime_get_ns (default 250)"},
 			&cli.BoolFlag{Name: "synth", Usage: "also synthesise with yosys for ice40 and xc7 and print LUT/FF/BRAM/DSP (cached; minutes the first time)"},
