@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/cilium/ebpf"
 	"github.com/hbpf/hbpf/hbpf/isa"
 	"github.com/hbpf/hbpf/hbpf/packets"
 	"github.com/hbpf/hbpf/hbpf/rtl"
@@ -224,4 +225,58 @@ func TestFlowtableEvictions(t *testing.T) {
 		t.Fatalf("%d of the preloaded flows evicted, %d entries: the LRU path was not taken", evicted, flows.(maps.Chained).Chains().Count)
 	}
 	t.Logf("%d packets, %d records, %d preloaded flows evicted", c.Runs, c.Records, evicted)
+}
+
+// TestLRUFailedUpdateIsNoUse: an update with BPF_NOEXIST that finds its key
+// fails (-EEXIST) without making the key recently used, so that the next
+// insert evicts it (the simulator's LRU; found as a divergence by cosim
+// --random, seed 7289).
+func TestLRUFailedUpdateIsNoUse(t *testing.T) {
+	const src = `
+stw [%r10-4], 1
+stdw [%r10-16], 0
+lddw %r1, map_fd(0)
+mov %r2, %r10
+add %r2, -4
+mov %r3, %r10
+add %r3, -16
+mov %r4, 1
+call 2
+stw [%r10-4], 3
+lddw %r1, map_fd(0)
+mov %r2, %r10
+add %r2, -4
+mov %r3, %r10
+add %r3, -16
+mov %r4, 0
+call 2
+stw [%r10-4], 1
+lddw %r1, map_fd(0)
+mov %r2, %r10
+add %r2, -4
+call 1
+mov %r6, %r0
+mov %r0, 2
+jeq %r6, 0, +1
+mov %r0, 1
+exit
+`
+	p, err := isa.Assemble([]byte(src), "lru.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Keys 1 and 2, 2 the most recently used.
+	specs := []*isa.MapSpec{{Name: "lru", Type: ebpf.LRUHash, KeySize: 4, ValueSize: 8, MaxEntries: 2,
+		Contents: []isa.MapKV{{Key: []byte{1, 0, 0, 0}, Value: make([]byte, 8)}, {Key: []byte{2, 0, 0, 0}, Value: make([]byte, 8)}}}}
+	c, err := NewChecker(session(t, defaultModel(t)), rtl.Config{}, []*isa.Program{p}, 0, specs, sim.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.RunXDP(make([]byte, 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.R0 != sim.XDPPass {
+		t.Fatalf("r0 = %d: key 1 survived the insert of key 3 (the failed update made it recently used)", r.R0)
+	}
 }

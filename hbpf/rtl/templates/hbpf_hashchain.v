@@ -28,7 +28,8 @@
 // comparing words_i key words a cycle each, and raises found_o for one cycle
 // 2 + P*words_i cycles after start_i, P being the keys compared (the
 // simulator's maps.Prober.LastProbes). With found_o: hit_o, slot_o (the key's
-// slot), alloc_o (the slot an insert takes) and full_o are valid. The unit
+// slot), alloc_o (the slot an insert takes) and full_o are valid (touch_i:
+// whether a hit counts as a use, for LRU maps). The unit
 // then finishes the command on its own: an insert writes the key (words_i
 // cycles) and links it (1«if .UseLRU» to 2; an eviction first takes 2 more«end»), a delete unlinks
 // and frees (2)«if .UseLRU», an LRU hit moves the key to the front (3)«end». The helper unit's
@@ -57,6 +58,7 @@ module hbpf_hashchain #(
   // command
   input  wire                    start_i,
   input  wire [1:0]              op_i,      // 0 lookup, 1 insert if absent, 2 delete
+  input  wire                    touch_i,   // a hit moves the key to the front of the LRU list
   input  wire [KEY_WORDS*64-1:0] key_i,
   output reg                     found_o,   // one cycle: the walk is over
   output reg                     hit_o,     // the key is present
@@ -117,6 +119,11 @@ module hbpf_hashchain #(
 
   reg [3:0]              state_q;
   reg [1:0]              op_q;
+«- if .UseLRU»
+  reg                    touch_q;
+«- else»
+  wire unused_touch = touch_i;
+«- end»
   reg [KEY_WORDS*64-1:0] kr_q;      // the key
   reg [SLOT_W-1:0]       bucket_q;
   reg [SLOT_W:0]         cur_q, prev_q, nxt_q;
@@ -175,6 +182,9 @@ module hbpf_hashchain #(
     if (!rst_ni) begin
       state_q   <= S_IDLE;
       op_q      <= OP_LOOKUP;
+«- if .UseLRU»
+      touch_q   <= 1'b0;
+«- end»
       kr_q      <= {KEY_WORDS*64{1'b0}};
       bucket_q  <= {SLOT_W{1'b0}};
       cur_q     <= EMPTY;
@@ -226,6 +236,9 @@ module hbpf_hashchain #(
       case (state_q)
         S_IDLE: if (start_i) begin
           op_q     <= op_i;
+«- if .UseLRU»
+          touch_q  <= touch_i;
+«- end»
           kr_q     <= key_i;
           bucket_q <= bucket;
           prev_q   <= EMPTY;
@@ -258,7 +271,7 @@ module hbpf_hashchain #(
             slot_o  <= cur_slot;
             if (op_q == OP_DELETE) state_q <= S_UNLINK;
 «- if .UseLRU»
-            else if (lru && lhead_q != cur_q) state_q <= S_T1;  // move to the front
+            else if (lru && touch_q && lhead_q != cur_q) state_q <= S_T1;  // move to the front
 «- end»
             else state_q <= S_IDLE;
           end else begin

@@ -490,6 +490,8 @@ module hbpf_helpers #(
   wire        h_probe = hhash & ~(hro & ~is_lookup) & ~(is_update & (a4 > 64'd2));
   wire        h_start = at_key & is_map & ~conf_mode_i & ~trap & h_probe;
   wire [1:0]  h_op    = is_delete ? 2'd2 : ((is_update && a4 != 64'd2) ? 2'd1 : 2'd0);
+  // An LRU hit is a use unless the update fails on it (BPF_NOEXIST: -EEXIST).
+  wire        h_touch = is_lookup | (is_update & (a4 != 64'd1));
   wire [NUM_HASH-1:0] hs_used, hs_found, hs_hit, hs_full, hs_sel;
   wire [NUM_HASH*6-1:0] hs_map;
   wire [NUM_HASH*HASH_SLOT_W-1:0] hs_slot, hs_alloc;
@@ -499,7 +501,7 @@ module hbpf_helpers #(
       hbpf_hashchain #(.ENTRIES(HASH_ENTRIES), .SLOT_W(HASH_SLOT_W), .KEY_WORDS(HASH_WORDS)) u_hash (
         .clk_i(clk_i), .rst_ni(rst_ni),
         .used_o(hs_used[hs]), .map_o(hs_map[hs*6 +: 6]), .max_i(hmax[HASH_SLOT_W:0]), .words_i(kstep[3:0]),
-        .start_i(h_start & hs_sel[hs]), .op_i(h_op), .key_i(key_now),
+        .start_i(h_start & hs_sel[hs]), .op_i(h_op), .touch_i(h_touch), .key_i(key_now),
         .found_o(hs_found[hs]), .hit_o(hs_hit[hs]), .slot_o(hs_slot[hs*HASH_SLOT_W +: HASH_SLOT_W]),
         .alloc_o(hs_alloc[hs*HASH_SLOT_W +: HASH_SLOT_W]), .full_o(hs_full[hs]),
         .host_we_i(hash_we_i & (hash_addr_i[25:24] == hs)), .host_space_i(hash_addr_i[23:21]),
