@@ -788,9 +788,10 @@ func helperFeasible(h helperDef, call int) error {
 	}
 	switch h.Key {
 	case "lookup", "update", "delete":
-		// Arrays: the 4-byte index read in step 0, the result registered in step 1.
-		if last(4) < 2 {
-			return short("reading the key", 2)
+		// Arrays: the 4-byte index read in step 0, the result registered in
+		// step 1 (a map-in-map's inner map index read then, registered in 2).
+		if last(4) < 3 {
+			return short("reading the key and a map-in-map's value", 3)
 		}
 		if h.Key == "update" && last(4) < 3 {
 			return short("reading the key and writing the value", 3)
@@ -805,7 +806,7 @@ func helperFeasible(h helperDef, call int) error {
 		}
 		for w := 1; w <= MaxHashKey/8; w++ {
 			tail := last(8*w) - (w + 2) // last step - D, with P = 0 (P*W is on both sides)
-			need, what := 1, "registering the result"
+			need, what := 2, "reading a map-in-map's value and registering the result"
 			switch h.Key {
 			case "update":
 				need, what = w, "inserting the key"

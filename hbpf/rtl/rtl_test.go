@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
 
 	"github.com/hbpf/hbpf/hbpf/isa"
 	"github.com/hbpf/hbpf/hbpf/sim/timing"
@@ -269,5 +271,31 @@ func TestFaults(t *testing.T) {
 	}
 	if _, err := Generate(Config{Fault: "nonsense"}); err == nil {
 		t.Error("an unknown fault is accepted")
+	}
+}
+
+// TestHashTimingRefused: a profile whose map-helper latencies the hash unit
+// cannot meet (a walk slower or faster than one key word a cycle, or too
+// little room after the walk for an insert) is refused, not generated wrong.
+func TestHashTimingRefused(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		fn   asm.BuiltinFunc
+		cost timing.HelperCost
+	}{
+		{"probe 2", asm.FnMapLookupElem, timing.HelperCost{Fixed: 4, PerWord: 1, PerProbeWord: 2}},
+		{"probe 0", asm.FnMapDeleteElem, timing.HelperCost{Fixed: 5, PerWord: 1}},
+		{"no room to insert", asm.FnMapUpdateElem, timing.HelperCost{Fixed: 2, PerWord: 1, PerProbeWord: 1}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := *timing.Hbpf
+			p.Helpers = maps.Clone(timing.Hbpf.Helpers)
+			p.Helpers[tt.fn] = tt.cost
+			_, err := Generate(Config{Profile: &p})
+			if !errors.Is(err, errTiming) {
+				t.Fatalf("Generate: %v, want a timing refusal", err)
+			}
+			t.Log(err)
+		})
 	}
 }
