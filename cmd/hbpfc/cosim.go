@@ -30,6 +30,7 @@ func cosimCommand() *cli.Command {
 			&cli.StringFlag{Name: "mem", Usage: "run on memory: r1 points to these `HEX` bytes, r2 holds their length"},
 			&cli.StringSliceFlag{Name: "packet", Usage: "run on the Ethernet frame `HEX` (repeatable)"},
 			&cli.StringFlag{Name: "pcap", Usage: "run on every packet of the capture `IN`"},
+			mapsInFlag,
 			&cli.IntFlag{Name: "count", Usage: "stop after `N` packets (0: all)"},
 			&cli.StringFlag{Name: "vcd", Usage: "write the waveform of the model to `FILE` (builds a tracing model)"},
 			&cli.BoolFlag{Name: "alone", Usage: "do not stream retirement records: compare only results, packets and maps (speed)"},
@@ -80,6 +81,9 @@ func cosimAction(c *cli.Context) error {
 	rc.ClockMHz = sc.ClockMHz
 	f, err := isa.Open(c.Args().First())
 	if err != nil {
+		return err
+	}
+	if _, err := applyMapsIn(c, f); err != nil {
 		return err
 	}
 	idx, err := xdp.SelectProgram(f.Object, c.String("prog"))

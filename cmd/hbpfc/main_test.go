@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hbpf/hbpf/hbpf/cosim"
 )
 
 var hbpfc string
@@ -197,5 +199,58 @@ func TestOffloadDeadCode(t *testing.T) {
 	}
 	if !doc.Offloadable || len(doc.DeadCode) != 1 || doc.DeadCode[0].Slot != 87 || doc.DeadCode[0].Feature != "helper 6 bpf_trace_printk" {
 		t.Errorf("offload --json: offloadable %v, dead_code %+v; want offloadable with bpf_trace_printk at slot 87", doc.Offloadable, doc.DeadCode)
+	}
+}
+
+// TestMapsIn: --maps-in reaches every command that runs a program: the
+// firewall's .rodata set to drop by default drops in offload and runs in
+// lock-step in cosim; with cfg_debug set, its bpf_trace_printk becomes live
+// and blocks the offload; a bad file is bad input (exit 10) everywhere.
+func TestMapsIn(t *testing.T) {
+	dir := t.TempDir()
+	pcap := filepath.Join(dir, "flows.pcap")
+	if _, stderr, code := hbpfcRun(t, "", "gen-pcap", "--set", "flows", "-n", "100", "-o", pcap); code != 0 {
+		t.Fatalf("gen-pcap: exit %d\n%s", code, stderr)
+	}
+	drop := writeTemp(t, "drop.json", []byte(`{".rodata":[{"key":"00000000","value":"0100000000"}]}`))
+	debug := writeTemp(t, "debug.json", []byte(`{".rodata":[{"key":"00000000","value":"0000000001"}]}`))
+	bad := writeTemp(t, "bad.json", []byte(`{".rodata":[{"key":"00000000","value":"01"}]}`))
+	fw := "testdata/xdp/xdp_firewall.o"
+
+	out, stderr, code := hbpfcRun(t, "", "offload", fw, "--pcap", pcap, "--maps-in", drop, "--no-kernel", "--no-synth", "--json")
+	if code != 0 {
+		t.Fatalf("offload --maps-in: exit %d\n%s", code, stderr)
+	}
+	var doc struct {
+		Offloadable bool           `json:"offloadable"`
+		Actions     map[string]int `json:"actions"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("offload --json: %v", err)
+	}
+	if !doc.Offloadable || doc.Actions["XDP_DROP"] == 0 {
+		t.Errorf("offload with cfg_default_action = drop: offloadable %v, actions %v; want XDP_DROP", doc.Offloadable, doc.Actions)
+	}
+
+	out, stderr, code = hbpfcRun(t, "", "offload", fw, "--pcap", pcap, "--maps-in", debug, "--no-kernel", "--no-synth")
+	if code != 0 || !strings.Contains(out, "verdict: not offloadable") || !strings.Contains(out, "helper 6 bpf_trace_printk") {
+		t.Errorf("offload with cfg_debug = 1: exit %d, want a bpf_trace_printk blocker:\n%s%s", code, out, stderr)
+	}
+
+	if err := cosim.Available(); err == nil {
+		out, stderr, code = hbpfcRun(t, "", "cosim", fw, "--pcap", pcap, "--maps-in", drop)
+		if code != 0 || !strings.Contains(out, "rtl = sim") {
+			t.Errorf("cosim --maps-in: exit %d\n%s%s", code, out, stderr)
+		}
+	}
+
+	for _, cmd := range [][]string{
+		{"offload", fw, "--pcap", pcap, "--maps-in", bad, "--no-kernel", "--no-synth"},
+		{"cosim", fw, "--pcap", pcap, "--maps-in", bad},
+	} {
+		_, stderr, code := hbpfcRun(t, "", cmd...)
+		if code != 10 || !strings.Contains(stderr, "bad.json") || !strings.Contains(stderr, ".rodata") {
+			t.Errorf("%s with a bad --maps-in: exit %d, want 10 naming the file and map:\n%s", cmd[0], code, stderr)
+		}
 	}
 }

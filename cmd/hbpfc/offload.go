@@ -21,6 +21,7 @@ func offloadCommand() *cli.Command {
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "prog", Usage: "program `NAME` in the object (default: the first XDP program)"},
 			&cli.StringFlag{Name: "pcap", Required: true, Usage: "packet trace `IN` (pcap or pcapng)"},
+			mapsInFlag,
 			&cli.StringFlag{Name: "clock", Value: "156.25,250,322", Usage: "core clocks in `MHz`, comma-separated"},
 			&cli.StringFlag{Name: "report", Usage: "write report.md, report.json and plots into `DIR`"},
 			&cli.BoolFlag{Name: "json", Usage: "print the report as one JSON document"},
@@ -46,6 +47,9 @@ func offloadCommand() *cli.Command {
 			synthCacheOnly = c.Bool("no-synth")
 			f, err := isa.Open(c.Args().First())
 			if err != nil {
+				return err
+			}
+			if _, err := applyMapsIn(c, f); err != nil {
 				return err
 			}
 			bar := progress.New(os.Stderr, "simulating", 0)

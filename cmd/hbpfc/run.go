@@ -37,7 +37,7 @@ func runCommand() *cli.Command {
 			&cli.BoolFlag{Name: "trace", Usage: "print every retired instruction (the co-simulation record)"},
 			&cli.BoolFlag{Name: "json", Usage: "JSONL on stdout: one record per packet (and per traced instruction)"},
 			&cli.BoolFlag{Name: "maps", Usage: "dump the maps after the run (with --json: a final {\"maps\":…} line)"},
-			&cli.StringFlag{Name: "maps-in", Usage: "preload maps from `FILE` ({\"NAME\":[{\"key\":\"hex\",\"value\":\"hex\"}]})"},
+			mapsInFlag,
 			&cli.BoolFlag{Name: "kernel", Usage: "run in the Linux kernel (BPF_PROG_TEST_RUN) instead of the simulator"},
 			&cli.IntFlag{Name: "repeat", Value: 1, Usage: "with --kernel: time `N` extra runs per packet and report ns"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no per-packet lines, only the summary"},
@@ -113,22 +113,9 @@ func runAction(c *cli.Context) error {
 	}
 	defer closeSrc()
 
-	var contents maps.Contents
-	if mi := c.String("maps-in"); mi != "" {
-		fh, err := os.Open(mi)
-		if err != nil {
-			return err
-		}
-		contents, err = maps.LoadJSON(fh)
-		fh.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w: %w", mi, err, errBadInput)
-		}
-		specs, err := maps.WithContents(f.Object.Maps, contents)
-		if err != nil {
-			return fmt.Errorf("%s: %w: %w", mi, err, errBadInput)
-		}
-		f.Object.Maps = specs
+	contents, err := applyMapsIn(c, f)
+	if err != nil {
+		return err
 	}
 
 	var run func(*packets.Packet) xdp.PacketResult
@@ -435,4 +422,31 @@ func tracer(w io.Writer, jsonOut bool, packet *int, m *sim.Machine) func(*sim.Re
 		}
 		fmt.Fprintln(w, r.String())
 	}
+}
+
+// mapsInFlag preloads maps (run, cosim, offload).
+var mapsInFlag = &cli.StringFlag{Name: "maps-in", Usage: "preload maps from `FILE` ({\"NAME\":[{\"key\":\"hex\",\"value\":\"hex\"}]}), e.g. a rule table or .rodata configuration"}
+
+// applyMapsIn reads --maps-in, if given, and makes its entries the initial
+// contents of f's maps, after the object's own; it returns what it read.
+func applyMapsIn(c *cli.Context, f *isa.File) (maps.Contents, error) {
+	mi := c.String("maps-in")
+	if mi == "" || f.Object == nil {
+		return nil, nil
+	}
+	fh, err := os.Open(mi)
+	if err != nil {
+		return nil, err
+	}
+	contents, err := maps.LoadJSON(fh)
+	fh.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", mi, err, errBadInput)
+	}
+	specs, err := maps.WithContents(f.Object.Maps, contents)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", mi, err, errBadInput)
+	}
+	f.Object.Maps = specs
+	return contents, nil
 }

@@ -326,12 +326,15 @@ func (a *analyzer) constData(m int) []byte {
 	if s == nil || !s.ReadOnly {
 		return nil
 	}
+	// Contents apply in order: a later entry for the key (a loader's
+	// override, hbpfc --maps-in) replaces an earlier one.
+	var v []byte
 	for _, kv := range s.Contents {
 		if len(kv.Key) > 0 && len(bytes.Trim(kv.Key, "\x00")) == 0 {
-			return kv.Value
+			v = kv.Value
 		}
 	}
-	return nil
+	return v
 }
 
 func mapName(s *isa.MapSpec, m int) string {

@@ -393,6 +393,13 @@ func TestFirewall(t *testing.T) {
 	if d := r.Dead(); len(d) != 0 {
 		t.Errorf("cfg_debug = 1: dead instructions %v", deadSlots(p, r))
 	}
+	// The same as a loader's override after the object's own value (what
+	// maps.WithContents and hbpfc --maps-in make): the later entry counts.
+	ro.Contents = []isa.MapKV{obj.Maps[0].Contents[0], {Key: ro.Contents[0].Key, Value: value}}
+	r = Analyze(p, maps)
+	if d := r.Dead(); len(d) != 0 {
+		t.Errorf("cfg_debug = 1 as an override: dead instructions %v", deadSlots(p, r))
+	}
 	if obj.Maps[0].Contents[0].Value[4] != 0 {
 		t.Fatal("the test changed the object's .rodata")
 	}
