@@ -40,6 +40,7 @@ func (m *Machine) call(id int32) bool {
 		ret    uint64
 		n      int // variable operand size for the latency
 		probes int // keys a hash map's chain walk compared
+		walks  int // chains an LPM trie's lookup walked
 		ok     = true
 		prof   = m.prof
 	)
@@ -67,7 +68,7 @@ func (m *Machine) call(id int32) bool {
 			return false
 		}
 		slot := mp.Lookup(key)
-		probes = lastProbes(mp)
+		probes, walks = lastProbes(mp)
 		if slot >= 0 {
 			ret = Pointer(RegionMap0+idx, uint32(slot)*mp.Spec().ValueSize)
 			if t := mp.Spec().Type; t == ebpf.ArrayOfMaps || t == ebpf.HashOfMaps {
@@ -96,7 +97,7 @@ func (m *Machine) call(id int32) bool {
 			if err := mp.Update(key, val, a[3]); err != nil {
 				ret = uint64(maps.Errno(err))
 			}
-			probes = lastProbes(mp)
+			probes, walks = lastProbes(mp)
 		}
 	case asm.FnMapDeleteElem:
 		mp, _, key, good := m.mapKeyArgs(fn, a)
@@ -111,7 +112,7 @@ func (m *Machine) call(id int32) bool {
 			if err := mp.Delete(key); err != nil {
 				ret = uint64(maps.Errno(err))
 			}
-			probes = lastProbes(mp)
+			probes, walks = lastProbes(mp)
 		}
 	case asm.FnKtimeGetNs, asm.FnKtimeGetBootNs:
 		ret = uint64(float64(m.clock+m.cycles) * 1000 / m.cfg.ClockMHz)
@@ -277,17 +278,21 @@ func (m *Machine) call(id int32) bool {
 	if !ok {
 		return false
 	}
-	m.finishCall(id, a, ret, prof.MapHelperCycles(fn, n, probes))
+	m.finishCall(id, a, ret, prof.MapHelperCycles(fn, n, probes, walks))
 	return true
 }
 
 // lastProbes returns the keys the hash unit compared in mp's last
-// operation, 0 for maps without bucket chains.
-func lastProbes(mp maps.Map) int {
-	if p, ok := mp.(maps.Prober); ok {
-		return p.LastProbes()
+// operation and the chains it walked (LPM tries), 0 for maps without bucket
+// chains.
+func lastProbes(mp maps.Map) (probes, walks int) {
+	if w, ok := mp.(maps.Walker); ok {
+		return w.LastProbes(), w.LastWalks()
 	}
-	return 0
+	if p, ok := mp.(maps.Prober); ok {
+		return p.LastProbes(), 0
+	}
+	return 0, 0
 }
 
 // HelperName returns the kernel name of helper id ("bpf_map_lookup_elem"), or "unknown".

@@ -68,14 +68,23 @@ func BucketHash(key []byte, bucketBits int) uint32 {
 }
 
 // Prober is implemented by HASH and PERCPU_HASH maps (and their LRU
-// variants): the number of keys the hardware's hash unit compared in the last
-// Lookup, Update or Delete, for the latency model.
+// variants) and LPM tries: the number of keys the hardware's hash unit
+// compared in the last Lookup, Update or Delete, for the latency model.
 type Prober interface {
 	Map
 	// LastProbes returns the keys compared by the last Lookup, Update or
 	// Delete: the chain walked until the key was found (inclusive) or the
 	// chain ended. Peek does not change it.
 	LastProbes() int
+}
+
+// Walker is implemented by LPM tries, whose lookups walk one chain per prefix
+// length tried (the lengths in use, longest first, down to the match).
+type Walker interface {
+	Prober
+	// LastWalks returns the chains walked by the last Lookup, Update or
+	// Delete: 0 when it failed before walking, 1 for updates and deletes.
+	LastWalks() int
 }
 
 // chains is the bucket/next-pointer structure of the hash unit, over the
@@ -145,6 +154,9 @@ type ChainImage struct {
 	Free       int32    // the free list's head (the slot an insert takes first), or -1
 	Unused     int      // the next slot never handed out
 	Count      int      // live keys
+	// LPM tries: entries per prefix length (the keys are canonical: the
+	// prefix length, then the data with the bits past it cleared).
+	PrefixCounts []int32
 	// LRU maps: the list of live slots, most recently used first.
 	LRU              bool
 	LRUPrev, LRUNext []int32 // per live slot: neighbours on the list, or -1
@@ -159,29 +171,42 @@ type Chained interface {
 	Chains() ChainImage
 }
 
-// Chains returns the hash unit's state; the free list is the table's stack of
-// freed slots, last freed first.
-func (h *hash) Chains() ChainImage {
+// chainImage returns the state of chains over table t; the free list is the
+// table's stack of freed slots, last freed first.
+func chainImage(t *table, ch *chains) ChainImage {
 	img := ChainImage{
-		BucketBits: h.ch.bits,
-		Heads:      slices.Clone(h.ch.head),
-		Next:       slices.Clone(h.ch.next),
-		Keys:       make([][]byte, len(h.ch.next)),
+		BucketBits: ch.bits,
+		Heads:      slices.Clone(ch.head),
+		Next:       slices.Clone(ch.next),
+		Keys:       make([][]byte, len(ch.next)),
 		Free:       -1,
-		Unused:     h.t.next,
-		Count:      h.t.count,
+		Unused:     t.next,
+		Count:      t.count,
 	}
-	for _, s := range h.t.slots() {
-		img.Keys[s] = clone(h.t.key(s))
+	for _, s := range t.slots() {
+		img.Keys[s] = clone(t.key(s))
 	}
-	for _, s := range h.t.free {
+	for _, s := range t.free {
 		img.Next[s] = img.Free
 		img.Free = s
 	}
+	return img
+}
+
+// Chains returns the hash unit's state.
+func (h *hash) Chains() ChainImage {
+	img := chainImage(&h.t, &h.ch)
 	if h.lru {
 		img.LRU = true
 		img.LRUPrev, img.LRUNext = slices.Clone(h.prev), slices.Clone(h.next)
 		img.LRUHead, img.LRUTail = h.head, h.tail
 	}
+	return img
+}
+
+// Chains returns the hash unit's state of an LPM trie: its canonical keys.
+func (l *lpm) Chains() ChainImage {
+	img := chainImage(&l.t, &l.ch)
+	img.PrefixCounts = slices.Clone(l.lenCount)
 	return img
 }

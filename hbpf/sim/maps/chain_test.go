@@ -289,3 +289,40 @@ func TestChainImage(t *testing.T) {
 		}
 	}
 }
+
+// TestLPMWalks: an LPM lookup walks one chain per prefix length in use, from
+// the longest not beyond the key's, down to the first that matches.
+func TestLPMWalks(t *testing.T) {
+	m := mustNew(t, &isa.MapSpec{Name: "lpm", Type: ebpf.LPMTrie, KeySize: 8, ValueSize: 4, MaxEntries: 16, Flags: 1})
+	key := func(n uint32, a, b, c, d byte) []byte { return []byte{byte(n), 0, 0, 0, a, b, c, d} }
+	for _, k := range [][]byte{key(8, 10, 0, 0, 0), key(16, 10, 1, 0, 0), key(24, 10, 1, 2, 0), key(28, 192, 168, 0, 0)} {
+		if err := m.Update(k, make([]byte, 4), maps.UpdateAny); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := m.(maps.Walker)
+	// Lengths in use: 28, 24, 16, 8.
+	for _, tt := range []struct {
+		key   []byte
+		hit   bool
+		walks int
+	}{
+		{key(32, 10, 1, 2, 3), true, 2},
+		{key(32, 10, 9, 9, 9), true, 4},
+		{key(32, 11, 0, 0, 0), false, 4},
+		{key(20, 10, 1, 2, 3), true, 1},
+		{key(4, 10, 0, 0, 0), false, 0},
+		{key(40, 10, 0, 0, 0), false, 0},
+	} {
+		s := m.Lookup(tt.key)
+		if (s >= 0) != tt.hit || w.LastWalks() != tt.walks || (tt.walks > 0 && w.LastProbes() < 1 && tt.hit) {
+			t.Errorf("lookup %v: slot %d, %d walks, %d probes; want hit %v after %d walks", tt.key, s, w.LastWalks(), w.LastProbes(), tt.hit, tt.walks)
+		}
+	}
+	if err := m.Update(key(40, 0, 0, 0, 0), make([]byte, 4), maps.UpdateAny); err == nil || w.LastWalks() != 0 {
+		t.Errorf("update beyond the data's bits: %v after %d walks", err, w.LastWalks())
+	}
+	if err := m.Delete(key(16, 10, 1, 0, 0)); err != nil || w.LastWalks() != 1 || w.LastProbes() < 1 {
+		t.Errorf("delete: %v after %d walks, %d probes", err, w.LastWalks(), w.LastProbes())
+	}
+}

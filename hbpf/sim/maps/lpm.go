@@ -26,6 +26,10 @@ type lpm struct {
 	lenCount  []int32  // entries per prefix length
 	lens      []uint32 // prefix lengths in use, longest first
 	scratch   []byte   // canonical key under construction
+	// The hardware's hash unit keeps the canonical keys on bucket chains and
+	// tries the prefix lengths in use one after the other (Prober, Walker).
+	ch            chains
+	probes, walks int
 }
 
 func newLPM(s *isa.MapSpec) *lpm {
@@ -38,7 +42,19 @@ func newLPM(s *isa.MapSpec) *lpm {
 		dataSize:  ks - 4,
 		lenCount:  make([]int32, 8*(ks-4)+1),
 		scratch:   make([]byte, ks),
+		ch:        newChains(int(s.MaxEntries)),
 	}
+}
+
+func (l *lpm) LastProbes() int { return l.probes }
+func (l *lpm) LastWalks() int  { return l.walks }
+
+// find walks the chain of the canonical key k, counting.
+func (l *lpm) find(k []byte) int {
+	s, p, _ := l.ch.find(&l.t, k)
+	l.probes += p
+	l.walks++
+	return s
 }
 
 // canon writes key's canonical form for prefix length n into l.scratch.
@@ -57,6 +73,7 @@ func (l *lpm) canon(key []byte, n uint32) []byte {
 }
 
 func (l *lpm) Lookup(key []byte) int {
+	l.probes, l.walks = 0, 0
 	if len(key) != l.keySize {
 		return -1
 	}
@@ -82,7 +99,7 @@ func (l *lpm) Lookup(key []byte) int {
 			clear(k[i:hi])
 			hi = i
 		}
-		if s := l.t.lookup(k); s >= 0 {
+		if s := l.find(k); s >= 0 {
 			return s
 		}
 	}
@@ -96,6 +113,7 @@ func (l *lpm) Peek(key []byte) int { return l.Lookup(key) }
 // -EEXIST; BPF_EXIST on an absent one -ENOENT; a new prefix in a full trie
 // -ENOSPC (replacing a present prefix works in a full trie, as since Linux 6.14).
 func (l *lpm) Update(key, value []byte, flags uint64) error {
+	l.probes, l.walks = 0, 0
 	if err := l.checkKV(opUpdate, key, value); err != nil {
 		return err
 	}
@@ -107,7 +125,7 @@ func (l *lpm) Update(key, value []byte, flags uint64) error {
 		return l.errs.wrap(opUpdate, ErrInvalid)
 	}
 	k := l.canon(key, n)
-	s := l.t.lookup(k)
+	s := l.find(k)
 	switch {
 	case s >= 0 && flags == UpdateNoExist:
 		return l.errs.wrap(opUpdate, ErrKeyExist)
@@ -118,6 +136,7 @@ func (l *lpm) Update(key, value []byte, flags uint64) error {
 			return l.errs.wrap(opUpdate, ErrNoSpace)
 		}
 		s = l.t.insert(k)
+		l.ch.insert(k, s)
 		if l.lenCount[n] == 0 {
 			i, _ := slices.BinarySearchFunc(l.lens, n, func(a, b uint32) int { return int(int64(b) - int64(a)) })
 			l.lens = slices.Insert(l.lens, i, n)
@@ -132,6 +151,7 @@ func (l *lpm) Update(key, value []byte, flags uint64) error {
 // Delete follows trie_delete_elem: a prefix length beyond the data's bits is
 // -EINVAL, an absent (length, prefix) -ENOENT.
 func (l *lpm) Delete(key []byte) error {
+	l.probes, l.walks = 0, 0
 	if err := l.checkKey(opDelete, key); err != nil {
 		return err
 	}
@@ -139,9 +159,13 @@ func (l *lpm) Delete(key []byte) error {
 	if n > l.maxPrefix {
 		return l.errs.wrap(opDelete, ErrInvalid)
 	}
-	if l.t.remove(l.canon(key, n)) < 0 {
+	k := l.canon(key, n)
+	s := l.find(k)
+	if s < 0 {
 		return l.errs.wrap(opDelete, ErrKeyNotExist)
 	}
+	l.ch.unlink(k, s)
+	l.t.remove(k)
 	l.lenCount[n]--
 	if l.lenCount[n] == 0 {
 		i := slices.Index(l.lens, n)

@@ -78,11 +78,14 @@ func (c Class) String() string {
 // the buffers for csum_diff, the record for ring-buffer output, the metadata
 // that xdp_adjust_head moves and the bytes that xdp_adjust_tail grows (and clears).
 // The map helpers on hash maps add PerProbeWord for every 8 bytes of key compared
-// while the hash unit walks the key's bucket chain (maps.Prober counts the keys).
+// while the hash unit walks the key's bucket chain (maps.Prober counts the keys),
+// and on LPM tries PerPrefixLength for every prefix length a lookup tries after
+// the first (maps.Walker counts them).
 type HelperCost struct {
-	Fixed        int
-	PerWord      int
-	PerProbeWord int
+	Fixed           int
+	PerWord         int
+	PerProbeWord    int
+	PerPrefixLength int
 }
 
 // Cycles returns the latency for an operand of n bytes.
@@ -116,10 +119,11 @@ func (p *Profile) HelperCost(fn asm.BuiltinFunc) HelperCost {
 }
 
 // MapHelperCycles returns the latency of map helper fn on a key of n bytes
-// whose hash-chain walk compared probes keys (0 for maps without chains).
-func (p *Profile) MapHelperCycles(fn asm.BuiltinFunc, n, probes int) int {
+// whose hash-chain walks (walks of them, for LPM tries) compared probes keys
+// (0 and 0 for maps without chains).
+func (p *Profile) MapHelperCycles(fn asm.BuiltinFunc, n, probes, walks int) int {
 	h := p.HelperCost(fn)
-	return h.Cycles(n) + h.ProbeCycles(n, probes)
+	return h.Cycles(n) + h.ProbeCycles(n, probes) + h.PerPrefixLength*max(0, walks-1)
 }
 
 // ClassOf returns the timing class of an instruction. Conditional jumps are
@@ -188,7 +192,7 @@ var Hbpf = &Profile{
 		LegacyLoad: 3,
 	},
 	Helpers: map[asm.BuiltinFunc]HelperCost{
-		asm.FnMapLookupElem:     {Fixed: 4, PerWord: 1, PerProbeWord: 1},
+		asm.FnMapLookupElem:     {Fixed: 4, PerWord: 1, PerProbeWord: 1, PerPrefixLength: 2},
 		asm.FnMapUpdateElem:     {Fixed: 8, PerWord: 2, PerProbeWord: 1},
 		asm.FnMapDeleteElem:     {Fixed: 5, PerWord: 1, PerProbeWord: 1},
 		asm.FnGetPrandomU32:     {Fixed: 1},
@@ -289,7 +293,8 @@ func WriteMarkdown(w io.Writer) error {
 	}
 	b.WriteString(" `*` the original core lacks the instruction; its cost is extrapolated.\n\n")
 	b.WriteString("Helper latency (cycles, added to the call; \"+n/word\" per 8 bytes of key, buffer or record; " +
-		"\"+n/probe word\" per 8 bytes of key compared on a hash map's bucket chain):\n\n")
+		"\"+n/probe word\" per 8 bytes of key compared on a hash map's bucket chain; " +
+		"\"+n/extra prefix length\" per prefix length an LPM lookup tries after the first):\n\n")
 	b.WriteString("| helper | id | latency |\n|---|---:|---|\n")
 	fns := make([]asm.BuiltinFunc, 0, len(Hbpf.Helpers))
 	for fn := range Hbpf.Helpers {
@@ -304,6 +309,9 @@ func WriteMarkdown(w io.Writer) error {
 		}
 		if h.PerProbeWord > 0 {
 			lat += fmt.Sprintf(" + %d/probe word", h.PerProbeWord)
+		}
+		if h.PerPrefixLength > 0 {
+			lat += fmt.Sprintf(" + %d/extra prefix length", h.PerPrefixLength)
 		}
 		fmt.Fprintf(&b, "| %s | %d | %s |\n", helperName(fn), int32(fn), lat)
 	}
