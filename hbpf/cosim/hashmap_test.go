@@ -280,3 +280,114 @@ exit
 		t.Fatalf("r0 = %d: key 1 survived the insert of key 3 (the failed update made it recently used)", r.R0)
 	}
 }
+
+// TestLPMInHardware runs an LPM trie in lock-step: lookups that try one, two
+// and four prefix lengths, one with no length in use at or below its own,
+// an insert of a new length, a delete, and an update past the data's bits
+// (-EINVAL); the value read back says which prefix matched.
+func TestLPMInHardware(t *testing.T) {
+	// lookup(r7 = prefix length, r8 = address) → r0 = value or 0
+	const src = `
+mov %r6, 0
+mov %r7, 32
+lddw %r8, 0x03020a
+call lookup
+add %r6, %r0
+mov %r7, 32
+lddw %r8, 0x09090a
+call lookup
+lsh %r6, 8
+and %r0, 255
+add %r6, %r0
+mov %r7, 4
+mov %r8, 10
+call lookup
+lsh %r6, 8
+and %r0, 255
+add %r6, %r0
+stw [%r10-8], 20
+stw [%r10-4], 0x00010a
+stw [%r10-16], 77
+mov %r1, 0
+stxw [%r10-12], %r1
+lddw %r1, map_fd(0)
+mov %r2, %r10
+add %r2, -8
+mov %r3, %r10
+add %r3, -16
+mov %r4, 0
+call 2
+lsh %r6, 8
+and %r0, 255
+add %r6, %r0
+stw [%r10-8], 16
+lddw %r1, map_fd(0)
+mov %r2, %r10
+add %r2, -8
+call 3
+lsh %r6, 8
+and %r0, 255
+add %r6, %r0
+stw [%r10-8], 40
+lddw %r1, map_fd(0)
+mov %r2, %r10
+add %r2, -8
+mov %r3, %r10
+add %r3, -16
+mov %r4, 0
+call 2
+lsh %r6, 8
+and %r0, 255
+add %r6, %r0
+mov %r7, 32
+lddw %r8, 0x09010a
+call lookup
+lsh %r6, 8
+and %r0, 255
+add %r6, %r0
+mov %r0, %r6
+exit
+lookup:
+stxw [%r10-8], %r7
+stxw [%r10-4], %r8
+lddw %r1, map_fd(0)
+mov %r2, %r10
+add %r2, -8
+call 1
+jeq %r0, 0, miss
+ldxw %r0, [%r0+0]
+exit
+miss:
+mov %r0, 0
+exit
+`
+	p, err := isa.Assemble([]byte(src), "lpm.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(n uint32, a, b, c byte) []byte { return []byte{byte(n), 0, 0, 0, a, b, c, 0} }
+	val := func(v byte) []byte { return []byte{v, 0, 0, 0} }
+	specs := []*isa.MapSpec{{Name: "lpm", Type: ebpf.LPMTrie, KeySize: 8, ValueSize: 4, MaxEntries: 8, Flags: 1,
+		Contents: []isa.MapKV{
+			{Key: key(8, 10, 0, 0), Value: val(8)}, {Key: key(16, 10, 1, 0), Value: val(16)},
+			{Key: key(24, 10, 2, 3), Value: val(24)}, {Key: key(28, 192, 168, 0), Value: val(28)},
+		}}}
+	c, err := NewChecker(session(t, defaultModel(t)), rtl.Config{}, []*isa.Program{p}, 0, specs, sim.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.RunXDP(make([]byte, 64))
+	if err != nil {
+		var mm *Mismatch
+		if errors.As(err, &mm) {
+			t.Fatalf("\n%s", mm.Report())
+		}
+		t.Fatal(err)
+	}
+	// 10.2.3.x/32 → the /24 (24); 10.9.9.x → the /8 (8); /4 → nothing (0);
+	// insert /20 (0); delete /16 (0); update /40 (-EINVAL, low byte 0xea);
+	// 10.1.9.x → the /20 just inserted (77).
+	if want := uint64(24)<<48 | 8<<40 | 0<<32 | 0<<24 | 0<<16 | 0xea<<8 | 77; r.R0 != want {
+		t.Errorf("r0 = %#x, want %#x", r.R0, want)
+	}
+}

@@ -149,6 +149,18 @@ func loadKeys(s *Session, cfg rtl.Config, i int, m rtl.MapSlot, mp maps.Map) err
 		s.Hash(rtl.HashAddr(u, rtl.HashKeys, k*words), Words(padded))
 	}
 	ctrl := uint64(1)<<31 | uint64(i)<<16 | uint64(img.BucketBits)<<8
+	if img.PrefixCounts != nil {
+		if !m.LPM {
+			return fmt.Errorf("map %d %q: an LPM trie in the simulator, not in the hardware's map table", i, m.Name)
+		}
+		// Control word 16 + l: the entries of prefix length l.
+		ctrl |= 1<<29 | uint64(len(img.PrefixCounts)-1)
+		counts := make([]uint64, len(img.PrefixCounts))
+		for l, n := range img.PrefixCounts {
+			counts[l] = uint64(n)
+		}
+		s.Hash(rtl.HashAddr(u, rtl.HashCtrl, 16), counts)
+	}
 	if img.LRU {
 		if !m.LRU {
 			return fmt.Errorf("map %d %q: an LRU map in the simulator, not in the hardware's map table", i, m.Name)

@@ -16,7 +16,7 @@ import (
 // cycles through those randprog makes (LRU maps included), every feature is
 // on.
 func RandomOptions(seed int64) randprog.Options {
-	types := []ebpf.MapType{ebpf.Array, ebpf.Hash, ebpf.PerCPUArray, ebpf.PerCPUHash, ebpf.LRUHash, ebpf.LRUCPUHash}
+	types := []ebpf.MapType{ebpf.Array, ebpf.Hash, ebpf.PerCPUArray, ebpf.PerCPUHash, ebpf.LRUHash, ebpf.LRUCPUHash, ebpf.LPMTrie}
 	return randprog.Options{MapType: types[uint64(seed)%uint64(len(types))]}
 }
 

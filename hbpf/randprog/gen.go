@@ -46,7 +46,8 @@ type Options struct {
 	// Disable lists features not to use.
 	Disable Feature
 	// MapType is the type of the program's map: ebpf.Array, ebpf.Hash or
-	// their per-CPU variants, or ebpf.LRUHash or ebpf.LRUCPUHash. Zero picks
+	// their per-CPU variants, or ebpf.LRUHash, ebpf.LRUCPUHash or ebpf.LPMTrie
+	// (8-byte keys: a prefix length below 16 and zero data). Zero picks
 	// one of the first four from the seed (never an LRU map: the kernel's
 	// LRU is approximate, so that its evictions differ from the simulator's
 	// exact ones; LRU maps are for comparing the simulator with the RTL).
@@ -128,10 +129,10 @@ func generate(seed int64, opts Options) (*isa.Program, []*isa.MapSpec, []bool, e
 	switch opts.MapType {
 	case 0:
 		g.mapType = []ebpf.MapType{ebpf.Array, ebpf.Hash, ebpf.Array, ebpf.Hash, ebpf.PerCPUArray, ebpf.PerCPUHash}[g.r.IntN(6)]
-	case ebpf.Array, ebpf.Hash, ebpf.PerCPUArray, ebpf.PerCPUHash, ebpf.LRUHash, ebpf.LRUCPUHash:
+	case ebpf.Array, ebpf.Hash, ebpf.PerCPUArray, ebpf.PerCPUHash, ebpf.LRUHash, ebpf.LRUCPUHash, ebpf.LPMTrie:
 		g.mapType = opts.MapType
 	default:
-		return nil, nil, nil, fmt.Errorf("generate: map type %s, want Array, Hash, PerCPUArray, PerCPUHash, LRUHash or LRUCPUHash", opts.MapType)
+		return nil, nil, nil, fmt.Errorf("generate: map type %s, want Array, Hash, PerCPUArray, PerCPUHash, LRUHash, LRUCPUHash or LPMTrie", opts.MapType)
 	}
 	specs := g.makeMaps()
 	g.program()
@@ -315,6 +316,11 @@ func (g *gen) makeMaps() []*isa.MapSpec {
 		}
 	} else {
 		g.keySize = []uint32{4, 8}[g.r.IntN(2)]
+		if g.mapType == ebpf.LPMTrie {
+			// The key is a prefix length (below 16) and 4 bytes of data,
+			// zero; BPF_F_NO_PREALLOC, as the kernel requires.
+			g.keySize, main.Flags = 8, 1
+		}
 		main.MaxEntries = uint32(2 + g.r.IntN(7))
 		// Key space larger than the map, so that it can fill up (-E2BIG).
 		g.nkeys = 16

@@ -47,7 +47,7 @@ func TestGenerateOptionErrors(t *testing.T) {
 		{"small window", Options{Window: 32}, "window 32"},
 		{"huge window", Options{Window: 4096}, "window 4096"},
 		{"unknown feature", Options{Disable: 1 << 30}, "unknown features"},
-		{"map type", Options{MapType: ebpf.LPMTrie}, "map type"},
+		{"map type", Options{MapType: ebpf.RingBuf}, "map type"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := Generate(1, tc.opts)

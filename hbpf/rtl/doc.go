@@ -20,7 +20,8 @@
 // map and function forms, bpf-to-bpf calls, ld_abs and ld_ind), the xdp_md
 // context, bounds checks on every access, the cycle budget, and the helpers
 // map_lookup/update/delete_elem (ARRAY, PERCPU_ARRAY, HASH, PERCPU_HASH,
-// LRU_HASH, LRU_PERCPU_HASH; lookups in ARRAY_OF_MAPS and HASH_OF_MAPS),
+// LRU_HASH, LRU_PERCPU_HASH, LPM_TRIE; lookups in ARRAY_OF_MAPS and
+// HASH_OF_MAPS),
 // ktime_get_ns, ktime_get_boot_ns, get_prandom_u32, get_smp_processor_id,
 // redirect, redirect_map (DEVMAP, CPUMAP, XSKMAP), tail_call, csum_diff,
 // xdp_adjust_head/meta/tail, xdp_get_buff_len, xdp_load_bytes,

@@ -196,6 +196,20 @@ func (c Config) lruUnits() bool {
 	return false
 }
 
+// lpmUnits reports whether the hash units take LPM tries: in the generic
+// core, and in a specialised core whose maps include one.
+func (c Config) lpmUnits() bool {
+	if c.Prog == nil {
+		return true
+	}
+	for _, s := range c.Maps {
+		if s.Type == ebpf.LPMTrie {
+			return true
+		}
+	}
+	return false
+}
+
 // baked returns the programs baked into the program memory, if any.
 func (c Config) baked() []*isa.Program {
 	switch {
@@ -309,8 +323,12 @@ const (
 const RingSlots = 8
 
 func isHash(t ebpf.MapType) bool {
-	return t == ebpf.Hash || t == ebpf.PerCPUHash || t == ebpf.HashOfMaps || isLRU(t)
+	return t == ebpf.Hash || t == ebpf.PerCPUHash || t == ebpf.HashOfMaps || t == ebpf.LPMTrie || isLRU(t)
 }
+
+// MaxLPMKey is the largest LPM_TRIE key the hash units take: a 4-byte prefix
+// length and 16 bytes of data (IPv6), prefix lengths 0 to 128.
+const MaxLPMKey = 20
 
 func isMapInMap(t ebpf.MapType) bool { return t == ebpf.ArrayOfMaps || t == ebpf.HashOfMaps }
 
@@ -347,6 +365,7 @@ type MapSlot struct {
 	ReadOnly   bool
 	KeyStore   int    // hash maps: the hash unit holding the keys
 	LRU        bool   // an LRU hash map
+	LPM        bool   // an LPM trie (canonical keys in a hash unit, a walk per prefix length in use)
 	Inner      bool   // a map-in-map (read-only): values are inner maps' indices, lookups return their handles
 	Problem    string // why the hardware cannot hold the map, if it cannot
 }
@@ -381,12 +400,16 @@ func (c Config) Layout(specs []*isa.MapSpec) []MapSlot {
 				m.Problem = fmt.Sprintf("map %d %q: the core has one ring-buffer unit, taken", i, s.Name)
 			}
 			rings++
-		case ebpf.Hash, ebpf.PerCPUHash, ebpf.LRUHash, ebpf.LRUCPUHash, ebpf.HashOfMaps:
-			m.Type, m.LRU = MapHash, isLRU(s.Type)
+		case ebpf.Hash, ebpf.PerCPUHash, ebpf.LRUHash, ebpf.LRUCPUHash, ebpf.HashOfMaps, ebpf.LPMTrie:
+			m.Type, m.LRU, m.LPM = MapHash, isLRU(s.Type), s.Type == ebpf.LPMTrie
 			if s.Type == ebpf.HashOfMaps {
 				m.Inner, m.ReadOnly = true, true
 			}
 			switch {
+			case m.LPM && (s.KeySize < 5 || s.KeySize > MaxLPMKey):
+				m.Problem = fmt.Sprintf("map %d %q: LPM keys of %d bytes, the hardware takes 5 to %d (prefix lengths up to 128)", i, s.Name, s.KeySize, MaxLPMKey)
+			case m.LPM && !c.lpmUnits():
+				m.Problem = fmt.Sprintf("map %d %q: this core's hash units keep no prefix lengths", i, s.Name)
 			case m.LRU && !c.lruUnits():
 				m.Problem = fmt.Sprintf("map %d %q: this core's hash units keep no LRU list", i, s.Name)
 			case stores >= c.NumHash:
@@ -515,6 +538,8 @@ type data struct {
 	Uc                    map[string]string
 	UseMul, UseDiv        bool
 	UseHash, UseLRU       bool
+	UseLPM                bool
+	LPMLens, LPMLenW      int
 	DefaultFixed          int
 	DefaultPerWord        int
 	PCW                   int
@@ -724,6 +749,10 @@ func templateData(cfg Config) (*data, error) {
 	// Helpers and the latencies they can meet.
 	use := usageOf(cfg.baked(), cfg.Maps)
 	d.UseMul, d.UseDiv, d.UseHash, d.UseLRU = use.mul, use.div, use.hash, cfg.lruUnits()
+	if d.UseLPM = cfg.lpmUnits() && cfg.HashKey >= 8; d.UseLPM {
+		d.LPMLens = 8*(min(cfg.HashKey, MaxLPMKey)-4) + 1
+		d.LPMLenW = bits.Len(uint(d.LPMLens - 1))
+	}
 	call := p.Cost[timing.Call]
 	for _, h := range hwHelpers {
 		hc := p.Helpers[h.Fn]

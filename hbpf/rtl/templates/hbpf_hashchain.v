@@ -18,6 +18,14 @@
 // a new key goes to the head of its chain, a delete unlinks; a new key takes
 // the last freed slot (the free list is threaded through next, so it is a
 // stack), else the next never-used one.
+«- if .UseLPM»
+// An LPM trie (control bit 29) keeps canonical keys (the prefix length, then
+// the data with the bits past it cleared) and counts its entries per prefix
+// length; a lookup walks the chain of the key canonical at each length in
+// use, from the longest not beyond the key's prefix length down, until one
+// matches: 2 more cycles per length after the first. Control word 0 bits 7:0
+// hold the largest prefix length, 16 + l the entries of length l.
+«- end»
 «- if .UseLRU»
 // An LRU map (control bit 30) is never full: a new key then takes the least
 // recently used key's slot, which leaves its chain and the list first; a
@@ -57,7 +65,7 @@ module hbpf_hashchain #(
   input  wire [3:0]              words_i,   // the map's key words (1..KEY_WORDS)
   // command
   input  wire                    start_i,
-  input  wire [1:0]              op_i,      // 0 lookup, 1 insert if absent, 2 delete
+  input  wire [1:0]              op_i,      // 0 lookup, 1 insert if absent, 2 delete, 3 find (no insert)
   input  wire                    touch_i,   // a hit moves the key to the front of the LRU list
   input  wire [KEY_WORDS*64-1:0] key_i,
   output reg                     found_o,   // one cycle: the walk is over
@@ -65,6 +73,7 @@ module hbpf_hashchain #(
   output reg  [SLOT_W-1:0]       slot_o,    // its slot
   output wire [SLOT_W-1:0]       alloc_o,   // the slot an insert takes
   output wire                    full_o,    // an insert fails: no slot left
+  output wire                    lpm_o,     // the map is an LPM trie
   // host
   input  wire                    host_we_i,
   input  wire [2:0]              host_space_i,
@@ -74,7 +83,7 @@ module hbpf_hashchain #(
 
   localparam integer KEY_AW = SLOT_W + «.HashKeyShift»;        // log2(ENTRIES*KEY_WORDS)
   localparam [SLOT_W:0] EMPTY = {1'b1, {SLOT_W{1'b0}}};  // bit SLOT_W set: no slot
-  localparam [1:0] OP_LOOKUP = 2'd0, OP_INSERT = 2'd1, OP_DELETE = 2'd2;
+  localparam [1:0] OP_LOOKUP = 2'd0, OP_INSERT = 2'd1, OP_DELETE = 2'd2;  // 3: find, as a lookup of the exact key
 
   reg [SLOT_W:0] head_q [0:ENTRIES-1];
   reg [SLOT_W:0] next_q [0:ENTRIES-1];
@@ -96,6 +105,68 @@ module hbpf_hashchain #(
   reg            lru_q;     // an LRU map
   reg [SLOT_W:0] lhead_q, ltail_q;
 «- end»
+«- if .UseLPM»
+  localparam integer NLEN = «.LPMLens»;  // prefix lengths 0..NLEN-1
+  reg            lpm_q;     // an LPM trie
+  reg [7:0]      maxpfx_q;  // its largest prefix length
+  reg [NLEN-1:0] lens_q;    // lengths in use
+  reg [SLOT_W:0] lcnt_q [0:NLEN-1];  // entries per length (a small RAM)
+  reg [SLOT_W:0] lcnt_rd;            // lcnt_q[len_q], read a cycle after len_q is set
+  reg [NLEN-1:0] rem_q;     // lengths a lookup has still to try
+  reg [7:0]      len_q;     // the length of an update's or delete's key
+«- if lt .LPMLenW 8»
+  wire unused_len_hi = &{1'b0, len_q[7:«.LPMLenW»]};
+«- end»
+  reg            none_q;    // nothing to walk: the command misses
+  reg [KEY_WORDS*64-1:0] orig_q;  // a lookup's key
+  wire           lpm = lpm_q;
+
+  // key with the prefix length m and the data's bits past it cleared
+  function automatic [KEY_WORDS*64-1:0] canon(input [KEY_WORDS*64-1:0] k, input [7:0] m);
+    integer b;
+    begin
+      canon = k;
+      canon[31:0] = {24'd0, m};
+      // data byte b-4 keeps its first m - 8(b-4) bits (big-endian bit order)
+      for (b = 4; b < KEY_WORDS*8; b = b + 1) begin
+        if ({1'b0, m[7:3]} < b[5:0] - 6'd4)       canon[b*8 +: 8] = 8'h00;
+        else if ({1'b0, m[7:3]} == b[5:0] - 6'd4) canon[b*8 +: 8] = k[b*8 +: 8] & ~(8'hff >> m[2:0]);
+      end
+    end
+  endfunction
+
+  // the longest length in set
+  function automatic [8:0] longest(input [NLEN-1:0] set);  // {none, length}
+    integer l;
+    begin
+      longest = 9'h100;
+      for (l = 0; l < NLEN; l = l + 1)
+        if (set[l]) longest = {1'b0, l[7:0]};
+    end
+  endfunction
+
+  wire [31:0]    pfx_i    = key_i[31:0];
+  wire           pfx_bad  = (pfx_i > {24'd0, maxpfx_q});
+  reg  [NLEN-1:0] upto;     // lengths 0..pfx_i
+  integer ul;
+  always @* begin
+    for (ul = 0; ul < NLEN; ul = ul + 1) upto[ul] = (ul[7:0] <= pfx_i[7:0]);  // pfx_i <= 128 where it counts
+  end
+  wire [NLEN-1:0] cand     = pfx_bad ? {NLEN{1'b0}} : (lens_q & upto);
+  wire [8:0]     first    = longest(cand);
+  wire [8:0]     next_len = longest(rem_q);
+  // The key a walk starts with: in S_IDLE the command's (an LPM lookup's at
+  // its longest candidate length, an update's or delete's at its own), in
+  // S_LEN the lookup's at the next length.
+  wire [KEY_WORDS*64-1:0] walk_key = (state_q == S_LEN) ? canon(orig_q, next_len[7:0]) :
+                                     ~lpm ? key_i : canon(key_i, (op_i == OP_LOOKUP) ? first[7:0] : pfx_i[7:0]);
+  wire           start_none = lpm && (pfx_bad || (op_i == OP_LOOKUP && first[8]));
+  wire           more     = lpm && (op_q == OP_LOOKUP) && (rem_q != {NLEN{1'b0}});
+«- else»
+  wire [KEY_WORDS*64-1:0] walk_key = key_i;
+  wire           none_q   = 1'b0;
+  wire           more     = 1'b0;
+«- end»
 
   // The bucket function, maps.BucketHash.
   reg [63:0] fold;
@@ -103,7 +174,7 @@ module hbpf_hashchain #(
   always @* begin
     fold = 64'd0;
     for (w = 0; w < KEY_WORDS; w = w + 1)
-      if (w < {28'd0, words_i}) fold = {fold[«sub 63 .BucketRot»:0], fold[63:«sub 64 .BucketRot»]} ^ key_i[w*64 +: 64];
+      if (w < {28'd0, words_i}) fold = {fold[«sub 63 .BucketRot»:0], fold[63:«sub 64 .BucketRot»]} ^ walk_key[w*64 +: 64];
   end
   wire [31:0] folded  = fold[31:0] ^ fold[63:32];
   wire [31:0] product = folded * 32'h«printf "%08x" .BucketMul»;
@@ -112,7 +183,7 @@ module hbpf_hashchain #(
   wire unused_product = &{1'b0, product[31-SLOT_W:0]};
 
   localparam [3:0] S_IDLE = 4'd0, S_HEAD = 4'd1, S_CMP = 4'd2, S_INS = 4'd3, S_LINK = 4'd4,
-                   S_UNLINK = 4'd5, S_FREE = 4'd6;
+                   S_UNLINK = 4'd5, S_FREE = 4'd6, S_LEN = 4'd13;
 «- if .UseLRU»
   localparam [3:0] S_LINK2 = 4'd7, S_EVICT1 = 4'd8, S_EVICT2 = 4'd9, S_T1 = 4'd10, S_T2 = 4'd11, S_T3 = 4'd12;
 «- end»
@@ -160,7 +231,8 @@ module hbpf_hashchain #(
   // The chain goes on at: the slot read with word 0 (if this is word 0), or
   // the one kept then.
   wire [SLOT_W:0]   succ      = (word_q == 4'd0) ? next_rd : nxt_q;
-  wire              can_ins   = (op_q == OP_INSERT) && !full_o;
+  wire              can_ins   = (op_q == OP_INSERT) && !full_o && !none_q;
+  wire              head_none = head_rd[SLOT_W] | none_q;
 «- if .UseLRU»
   wire [3:0]        ins_state = (lru && at_max) ? S_EVICT1 : S_INS;
 «- else»
@@ -172,11 +244,20 @@ module hbpf_hashchain #(
 «- else»
   assign full_o  = at_max;
 «- end»
+«- if .UseLPM»
+  assign lpm_o   = lpm_q;
+«- else»
+  assign lpm_o   = 1'b0;
+«- end»
   assign used_o  = used_q;
   assign map_o   = map_q;
 
   wire host_in   = host_we_i && (host_addr_i[20:KEY_AW] == {(21-KEY_AW){1'b0}});
-  wire host_ctrl = host_in && host_space_i == 3'd3;
+  wire host_ctrl = host_we_i && host_space_i == 3'd3 && (host_addr_i[20:9] == 12'd0);
+«- if .UseLPM»
+  wire [8:0] host_len  = host_addr_i[8:0] - 9'd16;
+  wire       host_lens = (host_addr_i[8:0] >= 9'd16) && (host_len < 9'd«.LPMLens»);
+«- end»
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -208,15 +289,34 @@ module hbpf_hashchain #(
       lhead_q   <= EMPTY;
       ltail_q   <= EMPTY;
 «- end»
+«- if .UseLPM»
+      lpm_q     <= 1'b0;
+      maxpfx_q  <= 8'd0;
+      lens_q    <= {NLEN{1'b0}};
+      rem_q     <= {NLEN{1'b0}};
+      len_q     <= 8'd0;
+      none_q    <= 1'b0;
+      orig_q    <= {KEY_WORDS*64{1'b0}};
+«- end»
       found_o   <= 1'b0;
       hit_o     <= 1'b0;
       slot_o    <= {SLOT_W{1'b0}};
     end else if (host_ctrl) begin
+«- if .UseLPM»
+      if (host_lens) begin
+        // 16 + l: the entries of prefix length l
+        lens_q[host_len[«sub .LPMLenW 1»:0]] <= (host_wdata_i[SLOT_W:0] != {(SLOT_W+1){1'b0}});
+      end else
+«- end»
       case (host_addr_i[2:0])
         3'd0: begin
           used_q  <= host_wdata_i[31];
           map_q   <= host_wdata_i[21:16];
           bbits_q <= host_wdata_i[12:8];
+«- if .UseLPM»
+          lpm_q    <= host_wdata_i[29];
+          maxpfx_q <= host_wdata_i[7:0];
+«- end»
 «- if .UseLRU»
           lru_q   <= host_wdata_i[30];
 «- end»
@@ -239,12 +339,28 @@ module hbpf_hashchain #(
 «- if .UseLRU»
           touch_q  <= touch_i;
 «- end»
-          kr_q     <= key_i;
+          kr_q     <= walk_key;
           bucket_q <= bucket;
           prev_q   <= EMPTY;
           hit_o    <= 1'b0;
           state_q  <= S_HEAD;
+«- if .UseLPM»
+          orig_q   <= key_i;
+          len_q    <= pfx_i[7:0];
+          none_q   <= start_none;
+          rem_q    <= (first[8] || op_i != OP_LOOKUP) ? {NLEN{1'b0}} : (cand & ~({{(NLEN-1){1'b0}}, 1'b1} << first[7:0]));
+«- end»
         end
+«- if .UseLPM»
+        S_LEN: begin
+          // The lookup's next length: its canonical key's head is read now.
+          kr_q     <= walk_key;
+          bucket_q <= bucket;
+          prev_q   <= EMPTY;
+          rem_q    <= rem_q & ~({{(NLEN-1){1'b0}}, 1'b1} << next_len[7:0]);
+          state_q  <= S_HEAD;
+        end
+«- end»
         S_HEAD: begin
           // head_rd: the bucket's first slot; its key's word 0 is read now.
           cur_q  <= head_rd;
@@ -252,7 +368,9 @@ module hbpf_hashchain #(
           eq_q   <= 1'b1;
           ins_q  <= alloc;
           evict_q <= lru && at_max;
-          if (head_rd[SLOT_W]) begin
+          if (head_none && more) begin
+            state_q <= S_LEN;  // an LPM lookup tries its next length
+          end else if (head_none) begin
             found_o <= 1'b1;
             state_q <= can_ins ? ins_state : S_IDLE;
           end else begin
@@ -279,7 +397,9 @@ module hbpf_hashchain #(
             cur_q  <= succ;
             word_q <= 4'd0;
             eq_q   <= 1'b1;
-            if (succ[SLOT_W]) begin
+            if (succ[SLOT_W] && more) begin
+              state_q <= S_LEN;
+            end else if (succ[SLOT_W]) begin
               found_o <= 1'b1;
               state_q <= can_ins ? ins_state : S_IDLE;
             end
@@ -306,6 +426,11 @@ module hbpf_hashchain #(
           oldhead_q <= head_rd;
 «- end»
           slot_o    <= ins_q;
+«- if .UseLPM»
+          if (lpm) begin
+            lens_q[len_q[«sub .LPMLenW 1»:0]] <= 1'b1;
+          end
+«- end»
           if (!evict_q) begin
             count_q <= count_q + 1'b1;
             if (free_q[SLOT_W]) unused_q <= unused_q + 1'b1;
@@ -348,6 +473,11 @@ module hbpf_hashchain #(
 «- if .UseLRU»
           if (lru && lnext_rd[SLOT_W]) ltail_q <= lprev_rd;
 «- end»
+«- if .UseLPM»
+          if (lpm) begin
+            if (lcnt_rd == {{SLOT_W{1'b0}}, 1'b1}) lens_q[len_q[«sub .LPMLenW 1»:0]] <= 1'b0;
+          end
+«- end»
           free_q  <= cur_q;
           count_q <= count_q - 1'b1;
           state_q <= S_IDLE;
@@ -376,7 +506,12 @@ module hbpf_hashchain #(
 «- end»
   wire [SLOT_W-1:0] host_slot = host_addr_i[SLOT_W-1:0];
   wire [KEY_AW-1:0] host_key  = host_addr_i[KEY_AW-1:0];
+«- if .UseLPM»
+  wire [SLOT_W-1:0] hb_now    = (state_q == S_IDLE || state_q == S_LEN) ? bucket : bucket_q;
+  wire unused_next_len = next_len[8];
+«- else»
   wire [SLOT_W-1:0] hb_now    = (state_q == S_IDLE) ? bucket : bucket_q;
+«- end»
 «- if .UseLRU»
   // The LRU reads follow rd_slot's slot of the walk (cur), or the victim.
   // (on a hit, cur stays: a move to the front or a delete needs its links).
@@ -387,6 +522,20 @@ module hbpf_hashchain #(
   wire [SLOT_W-1:0] ln        = lnext_rd[SLOT_W-1:0];
   wire [SLOT_W-1:0] cp        = cprev_rd[SLOT_W-1:0];
   wire [SLOT_W-1:0] cn        = next_rd[SLOT_W-1:0];
+«- end»
+
+«- if .UseLPM»
+  // The entries per prefix length: read continuously at len_q, counted up
+  // when an insert links its key, down when a delete frees it.
+  always @(posedge clk_i) begin
+    lcnt_rd <= lcnt_q[len_q[«sub .LPMLenW 1»:0]];
+    if (host_ctrl && host_lens)
+      lcnt_q[host_len[«sub .LPMLenW 1»:0]] <= host_wdata_i[SLOT_W:0];
+    else if (state_q == S_LINK && lpm)
+      lcnt_q[len_q[«sub .LPMLenW 1»:0]] <= lcnt_rd + 1'b1;
+    else if (state_q == S_FREE && lpm)
+      lcnt_q[len_q[«sub .LPMLenW 1»:0]] <= lcnt_rd - 1'b1;
+  end
 «- end»
 
   always @(posedge clk_i) begin

@@ -489,10 +489,12 @@ module hbpf_helpers #(
   // delete, bad flags).
   wire        h_probe = hhash & ~(hro & ~is_lookup) & ~(is_update & (a4 > 64'd2));
   wire        h_start = at_key & is_map & ~conf_mode_i & ~trap & h_probe;
-  wire [1:0]  h_op    = is_delete ? 2'd2 : ((is_update && a4 != 64'd2) ? 2'd1 : 2'd0);
+  // 0 lookup (an LPM trie's: longest prefix), 1 insert if absent, 2 delete,
+  // 3 find the exact key (an update with BPF_EXIST).
+  wire [1:0]  h_op    = is_delete ? 2'd2 : (is_update ? ((a4 != 64'd2) ? 2'd1 : 2'd3) : 2'd0);
   // An LRU hit is a use unless the update fails on it (BPF_NOEXIST: -EEXIST).
   wire        h_touch = is_lookup | (is_update & (a4 != 64'd1));
-  wire [NUM_HASH-1:0] hs_used, hs_found, hs_hit, hs_full, hs_sel;
+  wire [NUM_HASH-1:0] hs_used, hs_found, hs_hit, hs_full, hs_lpm, hs_sel;
   wire [NUM_HASH*6-1:0] hs_map;
   wire [NUM_HASH*HASH_SLOT_W-1:0] hs_slot, hs_alloc;
   genvar hs;
@@ -503,23 +505,24 @@ module hbpf_helpers #(
         .used_o(hs_used[hs]), .map_o(hs_map[hs*6 +: 6]), .max_i(hmax[HASH_SLOT_W:0]), .words_i(kstep[3:0]),
         .start_i(h_start & hs_sel[hs]), .op_i(h_op), .touch_i(h_touch), .key_i(key_now),
         .found_o(hs_found[hs]), .hit_o(hs_hit[hs]), .slot_o(hs_slot[hs*HASH_SLOT_W +: HASH_SLOT_W]),
-        .alloc_o(hs_alloc[hs*HASH_SLOT_W +: HASH_SLOT_W]), .full_o(hs_full[hs]),
+        .alloc_o(hs_alloc[hs*HASH_SLOT_W +: HASH_SLOT_W]), .full_o(hs_full[hs]), .lpm_o(hs_lpm[hs]),
         .host_we_i(hash_we_i & (hash_addr_i[25:24] == hs)), .host_space_i(hash_addr_i[23:21]),
         .host_addr_i(hash_addr_i[20:0]), .host_wdata_i(hash_wdata_i)
       );
       assign hs_sel[hs] = hs_used[hs] & (hs_map[hs*6 +: 6] == hidx6);
     end
   endgenerate
-  reg                   h_found, h_hit, h_full;
+  reg                   h_found, h_hit, h_full, h_lpm;
   reg [HASH_SLOT_W-1:0] h_slot, h_alloc;
   integer q;
   always @* begin
-    h_found = 1'b0; h_hit = 1'b0; h_full = 1'b0; h_slot = {HASH_SLOT_W{1'b0}}; h_alloc = {HASH_SLOT_W{1'b0}};
+    h_found = 1'b0; h_hit = 1'b0; h_full = 1'b0; h_lpm = 1'b0; h_slot = {HASH_SLOT_W{1'b0}}; h_alloc = {HASH_SLOT_W{1'b0}};
     for (q = 0; q < NUM_HASH; q = q + 1) begin
       if (hs_sel[q]) begin
         h_found = hs_found[q];
         h_hit   = hs_hit[q];
         h_full  = hs_full[q];
+        h_lpm   = hs_lpm[q];
         h_slot  = hs_slot[q*HASH_SLOT_W +: HASH_SLOT_W];
         h_alloc = hs_alloc[q*HASH_SLOT_W +: HASH_SLOT_W];
       end
@@ -529,17 +532,23 @@ module hbpf_helpers #(
   // The key's slot is known: in step kstep, or when the hash unit's walk ends.
   wire k_done  = active_i & is_map & ~conf_mode_i & (h_probe ? h_found : at_key);
 
-  // bpf_map_update_elem on a hash map, as htab_map_update_elem.
+  // bpf_map_update_elem on a hash map, as htab_map_update_elem; on an LPM
+  // trie as trie_update_elem (a prefix length past the data's bits is
+  // -EINVAL, a full trie -ENOSPC).
+  reg  [31:0] pfx_q;    // an LPM key's prefix length
+  wire        pfx_bad = h_lpm & (pfx_q > {13'd0, hks - 16'd4, 3'b000});
   reg  [63:0] hupdate;
   always @* begin
     if (hro)                          hupdate = 64'hffff_ffff_ffff_fff3;  // -EACCES
     else if (a4 > 64'd2)              hupdate = 64'hffff_ffff_ffff_ffea;  // -EINVAL
+    else if (pfx_bad)                 hupdate = 64'hffff_ffff_ffff_ffea;  // -EINVAL
     else if (h_hit && a4 == 64'd1)    hupdate = 64'hffff_ffff_ffff_ffef;  // -EEXIST
     else if (!h_hit && a4 == 64'd2)   hupdate = 64'hffff_ffff_ffff_fffe;  // -ENOENT
-    else if (!h_hit && h_full)        hupdate = 64'hffff_ffff_ffff_fff9;  // -E2BIG
+    else if (!h_hit && h_full)        hupdate = h_lpm ? 64'hffff_ffff_ffff_ffe4 : 64'hffff_ffff_ffff_fff9;  // -ENOSPC, -E2BIG
     else                              hupdate = 64'd0;
   end
-  wire [63:0] hdelete = hro ? 64'hffff_ffff_ffff_fff3 : (h_hit ? 64'd0 : 64'hffff_ffff_ffff_fffe);
+  wire [63:0] hdelete = hro ? 64'hffff_ffff_ffff_fff3 : pfx_bad ? 64'hffff_ffff_ffff_ffea :
+                        (h_hit ? 64'd0 : 64'hffff_ffff_ffff_fffe);
 
   // The slot: an array's index, a hash map's slot, bpf_redirect_map's key.
   wire [31:0] kidx    = is_rmap ? a2[31:0] :
@@ -702,6 +711,7 @@ module hbpf_helpers #(
       key_q     <= {HASH_WORDS*64{1'b0}};
 «- end»
       hlen_q    <= 32'd0;
+      pfx_q     <= 32'd0;
       hwait_q   <= 1'b0;
       back_q    <= 1'b0;
       toph_q    <= 1'b0;
@@ -792,6 +802,7 @@ module hbpf_helpers #(
       if (active_i && first_i) key_q <= {HASH_WORDS*64{1'b0}};
       if (active_i && step_i != 16'd0 && step_i < kstep) key_q[kw_now*64 +: 64] <= rdata_i;
 «- end»
+      if (at_key) pfx_q <= key_now[31:0];
       if (k_done) begin
         kret_q    <= is_lookup ? lookup : (is_update ? update : hdelete);
         copy_ok_q <= (update == 64'd0);
