@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cilium/ebpf"
+
 	"github.com/hbpf/hbpf/hbpf/isa"
 )
 
@@ -113,5 +115,40 @@ func TestSpecialisedFits(t *testing.T) {
 	lay := cfg.Layout(f.Object.Maps)
 	if !lay[1].LRU || lay[1].Type != MapHash {
 		t.Errorf("flows: %+v", lay[1])
+	}
+}
+
+// TestUnsupportedMaps: the map types and shapes the hash units take, and
+// those they do not, named with the map.
+func TestUnsupportedMaps(t *testing.T) {
+	p, err := isa.Assemble([]byte("stw [%r10-8], 0\nstw [%r10-4], 0\nlddw %r1, map_fd(0)\nmov %r2, %r10\nadd %r2, -8\ncall 1\nmov %r0, 2\nexit\n"), "m.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		spec isa.MapSpec
+		want string // "" offloadable
+	}{
+		{isa.MapSpec{Name: "v4", Type: ebpf.LPMTrie, KeySize: 8, ValueSize: 4, MaxEntries: 64, Flags: 1}, ""},
+		{isa.MapSpec{Name: "v6", Type: ebpf.LPMTrie, KeySize: 20, ValueSize: 4, MaxEntries: 64, Flags: 1}, ""},
+		{isa.MapSpec{Name: "wide", Type: ebpf.LPMTrie, KeySize: 36, ValueSize: 4, MaxEntries: 64, Flags: 1}, `"wide": LPM keys of 36 bytes`},
+		{isa.MapSpec{Name: "lru", Type: ebpf.LRUHash, KeySize: 8, ValueSize: 8, MaxEntries: 64}, ""},
+		{isa.MapSpec{Name: "big", Type: ebpf.Hash, KeySize: 8, ValueSize: 8, MaxEntries: 1 << 17}, `"big": 131072 entries, the hardware's hash units hold at most 65536`},
+		{isa.MapSpec{Name: "q", Type: ebpf.Queue, KeySize: 0, ValueSize: 8, MaxEntries: 8}, `"q": Queue maps are not in hardware`},
+	} {
+		t.Run(tt.spec.Name, func(t *testing.T) {
+			specs := []*isa.MapSpec{&tt.spec}
+			cfg, progs, which := Specialise([]*isa.Program{p}, 0, specs)
+			got := cfg.UnsupportedObject(progs, which, specs)
+			if tt.want == "" {
+				if len(got) != 0 {
+					t.Errorf("want offloadable, got %q", got)
+				}
+				return
+			}
+			if len(got) == 0 || !strings.Contains(strings.Join(got, "\n"), tt.want) {
+				t.Errorf("got %q, want a line naming %s", got, tt.want)
+			}
+		})
 	}
 }
