@@ -1,7 +1,7 @@
 «.Banner»
-// hbpf_hashchain: the hash unit of one hash map (HASH, PERCPU_HASH«if .UseLRU», and with
-// the LRU list LRU_HASH, LRU_PERCPU_HASH«end»), in block RAM. Memories, each
-// with one read and one write port:
+// hbpf_hashchain: the hash unit of one hash map (HASH, PERCPU_HASH, HASH_OF_MAPS«if .UseLRU»;
+// with the LRU list LRU_HASH, LRU_PERCPU_HASH«end»«if .UseLPM»; with prefix lengths LPM_TRIE«end»),
+// in block RAM. Memories, each with one read and one write port:
 //   head  ENTRIES entries: a bucket's first slot, or EMPTY
 //   next  ENTRIES entries: a live slot's successor on its chain, a freed
 //         slot's successor on the free list, or EMPTY
@@ -45,7 +45,8 @@
 //
 // The host loads the memories while the core is idle (hbpf_top's sel 3):
 // space 0 keys (slot*KEY_WORDS + word), 1 heads, 2 next, 3 control: 0
-// {used[31], lru[30], map[21:16], bucket bits[12:8]}, 1 free-list head, 2
+// {used[31], lru[30], lpm[29], map[21:16], bucket bits[12:8], largest
+// prefix length[7:0]}, 1 free-list head, 2
 // next never-used slot, 3 live keys«if .UseLRU», 4 lhead, 5 ltail; 4 cprev, 5 sbkt,
 // 6 lprev, 7 lnext«end». Entries nothing points to are never read.
 
