@@ -477,6 +477,8 @@ type helperDef struct {
 	Fixed   int
 	PerWord int
 	Probe   int // cycles per key word compared on a hash chain
+	// PerLength is the cycles per prefix length an LPM lookup tries after the first.
+	PerLength int
 }
 
 // Helpers in hardware, with the templates' names for them.
@@ -760,6 +762,7 @@ func templateData(cfg Config) (*data, error) {
 			hc = p.Helper
 		}
 		h.ID, h.Name, h.Fixed, h.PerWord, h.Probe = int32(h.Fn), timing.HelperName(h.Fn), hc.Fixed, hc.PerWord, hc.PerProbeWord
+		h.PerLength = hc.PerPrefixLength
 		h.Const = "H_" + strings.ToUpper(strings.TrimPrefix(h.Name, "bpf_"))
 		d.Hc[h.Key] = h.Const
 		h.Use, h.Used = "U_"+strings.ToUpper(h.Key), use.helper(h.Fn)
@@ -832,6 +835,11 @@ func helperFeasible(h helperDef, call int) error {
 		// next call can start a walk.
 		if h.Probe != 1 {
 			return fmt.Errorf("%s: %d cycles per key word compared on a hash chain, the hash unit compares one word a cycle", h.Name, h.Probe)
+		}
+		// An LPM lookup's next length: a cycle to pick it, a cycle to read
+		// its bucket's head; updates and deletes walk one length.
+		if want := map[bool]int{true: 2, false: 0}[h.Key == "lookup"]; h.PerLength != want {
+			return fmt.Errorf("%s: %d cycles per further prefix length, the hash unit takes %d", h.Name, h.PerLength, want)
 		}
 		for w := 1; w <= MaxHashKey/8; w++ {
 			tail := last(8*w) - (w + 2) // last step - D, with P = 0 (P*W is on both sides)

@@ -286,6 +286,7 @@ func TestHashTimingRefused(t *testing.T) {
 		{"probe 2", asm.FnMapLookupElem, timing.HelperCost{Fixed: 4, PerWord: 1, PerProbeWord: 2}},
 		{"probe 0", asm.FnMapDeleteElem, timing.HelperCost{Fixed: 5, PerWord: 1}},
 		{"no room to insert", asm.FnMapUpdateElem, timing.HelperCost{Fixed: 2, PerWord: 1, PerProbeWord: 1}},
+		{"prefix lengths 3", asm.FnMapLookupElem, timing.HelperCost{Fixed: 4, PerWord: 1, PerProbeWord: 1, PerPrefixLength: 3}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := *timing.Hbpf

@@ -10,19 +10,21 @@
 //
 // Helpers in hardware (id: name, latency from hbpf/sim/timing):
 «- range .Helpers»
-//   «printf "%3d" .ID»: «printf "%-28s" .Name» «.Fixed»«if .PerWord» + «.PerWord»/word«end»
+//   «printf "%3d" .ID»: «printf "%-28s" .Name» «.Fixed»«if .PerWord» + «.PerWord»/word«end»«if .Probe» + «.Probe»/probe word«end»«if .PerLength» + «.PerLength»/extra prefix length«end»
 «- end»
 // In conformance mode (bpf_conformance) only helper 5 exists, "unwind": it
 // returns r1 and ends the program when r1 is 0.
 //
-// Map helpers work on ARRAY and PERCPU_ARRAY maps, and on HASH, PERCPU_HASH
-// and their LRU variants through NUM_HASH hash units (hbpf_hashchain). A
-// lookup in a map-in-map (ARRAY_OF_MAPS, HASH_OF_MAPS: read-only arrays or
-// hash maps whose 4-byte values are inner maps' indices) reads the value a
-// step after the key's slot is known and returns the inner map's handle. On a hash map
-// the helper's latency grows by one cycle per key word compared on the key's
-// chain (the table's PerProbeWord): the call retires when the unit's walk is
-// over plus the fixed part of its latency; bpf_redirect_map on
+// Map helpers work on ARRAY and PERCPU_ARRAY maps, and on HASH, PERCPU_HASH,
+// their LRU variants and LPM_TRIE through NUM_HASH hash units
+// (hbpf_hashchain). A lookup in a map-in-map (ARRAY_OF_MAPS, HASH_OF_MAPS:
+// read-only arrays or hash maps whose 4-byte values are inner maps' indices)
+// reads the value a step after the key's slot is known and returns the inner
+// map's handle. On a hash map the helper's latency grows by one cycle per key
+// word compared on the key's chain (the table's PerProbeWord) and, for an LPM
+// lookup, by two per prefix length tried after the first (PerPrefixLength):
+// the call retires when the unit's walk is over plus the fixed part of its
+// latency. bpf_redirect_map works on
 // DEVMAP, CPUMAP and XSKMAP (values, then a presence byte per entry; flags as
 // __bpf_xdp_redirect_map: the fallback action, and for devmaps
 // BPF_F_BROADCAST and BPF_F_EXCLUDE_INGRESS, anything else aborts);

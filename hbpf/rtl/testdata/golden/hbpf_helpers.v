@@ -9,9 +9,9 @@
 // latency and holds the result for the call's last step.
 //
 // Helpers in hardware (id: name, latency from hbpf/sim/timing):
-//     1: bpf_map_lookup_elem          4 + 1/word
-//     2: bpf_map_update_elem          8 + 2/word
-//     3: bpf_map_delete_elem          5 + 1/word
+//     1: bpf_map_lookup_elem          4 + 1/word + 1/probe word + 2/extra prefix length
+//     2: bpf_map_update_elem          8 + 2/word + 1/probe word
+//     3: bpf_map_delete_elem          5 + 1/word + 1/probe word
 //     5: bpf_ktime_get_ns             1
 //     7: bpf_get_prandom_u32          1
 //     8: bpf_get_smp_processor_id     1
@@ -34,14 +34,16 @@
 // In conformance mode (bpf_conformance) only helper 5 exists, "unwind": it
 // returns r1 and ends the program when r1 is 0.
 //
-// Map helpers work on ARRAY and PERCPU_ARRAY maps, and on HASH, PERCPU_HASH
-// and their LRU variants through NUM_HASH hash units (hbpf_hashchain). A
-// lookup in a map-in-map (ARRAY_OF_MAPS, HASH_OF_MAPS: read-only arrays or
-// hash maps whose 4-byte values are inner maps' indices) reads the value a
-// step after the key's slot is known and returns the inner map's handle. On a hash map
-// the helper's latency grows by one cycle per key word compared on the key's
-// chain (the table's PerProbeWord): the call retires when the unit's walk is
-// over plus the fixed part of its latency; bpf_redirect_map on
+// Map helpers work on ARRAY and PERCPU_ARRAY maps, and on HASH, PERCPU_HASH,
+// their LRU variants and LPM_TRIE through NUM_HASH hash units
+// (hbpf_hashchain). A lookup in a map-in-map (ARRAY_OF_MAPS, HASH_OF_MAPS:
+// read-only arrays or hash maps whose 4-byte values are inner maps' indices)
+// reads the value a step after the key's slot is known and returns the inner
+// map's handle. On a hash map the helper's latency grows by one cycle per key
+// word compared on the key's chain (the table's PerProbeWord) and, for an LPM
+// lookup, by two per prefix length tried after the first (PerPrefixLength):
+// the call retires when the unit's walk is over plus the fixed part of its
+// latency. bpf_redirect_map works on
 // DEVMAP, CPUMAP and XSKMAP (values, then a presence byte per entry; flags as
 // __bpf_xdp_redirect_map: the fallback action, and for devmaps
 // BPF_F_BROADCAST and BPF_F_EXCLUDE_INGRESS, anything else aborts);
