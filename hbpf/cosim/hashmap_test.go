@@ -391,3 +391,57 @@ exit
 		t.Errorf("r0 = %#x, want %#x", r.R0, want)
 	}
 }
+
+// TestDevMapHashRedirect: bpf_redirect_map on a DEVMAP_HASH walks the hash
+// unit with the key from r2 and redirects to the target of the key's slot, or
+// falls back; in lock-step, with the target checked.
+func TestDevMapHashRedirect(t *testing.T) {
+	const src = `
+ldxw %r2, [%r1+0]
+ldxw %r3, [%r1+4]
+mov %r4, %r2
+add %r4, 4
+jgt %r4, %r3, out
+ldxw %r2, [%r2+0]
+lddw %r1, map_fd(0)
+mov %r3, 2
+call 51
+exit
+out:
+mov %r0, 1
+exit
+`
+	p, err := isa.Assemble([]byte(src), "devhash.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	le := func(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
+	var kvs []isa.MapKV
+	for i, k := range []uint32{7, 1000, 15, 23, 31, 4242} {
+		kvs = append(kvs, isa.MapKV{Key: le(k), Value: le(uint32(10 + i))})
+	}
+	specs := []*isa.MapSpec{{Name: "tx", Type: ebpf.DevMapHash, KeySize: 4, ValueSize: 4, MaxEntries: 8, Contents: kvs}}
+	c, err := NewChecker(session(t, defaultModel(t)), rtl.Config{}, []*isa.Program{p}, 0, specs, sim.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		key    uint32
+		action uint64
+		target uint32
+	}{{7, sim.XDPRedirect, 10}, {1000, sim.XDPRedirect, 11}, {3, sim.XDPPass, 0}, {4242, sim.XDPRedirect, 15}, {31, sim.XDPRedirect, 14}} {
+		pk := make([]byte, 64)
+		binary.LittleEndian.PutUint32(pk, tt.key)
+		r, err := c.RunXDP(pk)
+		if err != nil {
+			var mm *Mismatch
+			if errors.As(err, &mm) {
+				t.Fatalf("key %d:\n%s", tt.key, mm.Report())
+			}
+			t.Fatal(err)
+		}
+		if r.R0 != tt.action || (tt.action == sim.XDPRedirect && r.Redirect.Target != tt.target) {
+			t.Errorf("key %d: action %d target %d, want %d %d", tt.key, r.R0, r.Redirect.Target, tt.action, tt.target)
+		}
+	}
+}

@@ -95,7 +95,7 @@ func Load(s *Session, cfg rtl.Config, progs []*isa.Program, prog int, specs []*i
 			if img := storage(m, mps[i]); len(img) > 0 {
 				s.MemBytes(int(m.Base), img)
 			}
-			if m.Type == rtl.MapHash {
+			if m.Type == rtl.MapHash || m.DevHash {
 				if err := loadKeys(s, cfg.Defaults(), i, m, mps[i]); err != nil {
 					return nil, err
 				}
@@ -207,6 +207,9 @@ func storage(m rtl.MapSlot, mp maps.Map) []byte {
 		}
 	case rtl.MapDevMap, rtl.MapTarget:
 		copy(img, mp.Values())
+		if m.DevHash {
+			break // values by slot; presence is the hash unit's
+		}
 		for _, kv := range mp.Entries() {
 			img[m.Bytes+binary.LittleEndian.Uint32(kv.Key)] = 1
 		}

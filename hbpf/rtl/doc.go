@@ -23,7 +23,7 @@
 // LRU_HASH, LRU_PERCPU_HASH, LPM_TRIE; lookups in ARRAY_OF_MAPS and
 // HASH_OF_MAPS),
 // ktime_get_ns, ktime_get_boot_ns, get_prandom_u32, get_smp_processor_id,
-// redirect, redirect_map (DEVMAP, CPUMAP, XSKMAP), tail_call, csum_diff,
+// redirect, redirect_map (DEVMAP, DEVMAP_HASH, CPUMAP, XSKMAP), tail_call, csum_diff,
 // xdp_adjust_head/meta/tail, xdp_get_buff_len, xdp_load_bytes,
 // xdp_store_bytes, loop and ringbuf_output/reserve/submit/discard (one
 // RINGBUF); in conformance mode, helper 5 "unwind".

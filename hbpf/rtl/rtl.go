@@ -312,7 +312,7 @@ const (
 	MapNone        = 0
 	MapArray       = 1 // ARRAY
 	MapPerCPUArray = 2 // PERCPU_ARRAY (one CPU: an ARRAY without BPF_F_LOCK)
-	MapDevMap      = 3 // DEVMAP: values, then a presence byte per entry
+	MapDevMap      = 3 // DEVMAP: values, then a presence byte per entry; DEVMAP_HASH: values by slot, keys in a hash unit
 	MapProgArray   = 4 // PROG_ARRAY: per entry {program index, present} in 8 bytes, invisible to programs
 	MapTarget      = 5 // CPUMAP, XSKMAP: as DEVMAP, without broadcast
 	MapHash        = 6 // HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH: values by slot; keys, chains (and the LRU list) in a hash unit
@@ -323,7 +323,7 @@ const (
 const RingSlots = 8
 
 func isHash(t ebpf.MapType) bool {
-	return t == ebpf.Hash || t == ebpf.PerCPUHash || t == ebpf.HashOfMaps || t == ebpf.LPMTrie || isLRU(t)
+	return t == ebpf.Hash || t == ebpf.PerCPUHash || t == ebpf.HashOfMaps || t == ebpf.LPMTrie || t == ebpf.DevMapHash || isLRU(t)
 }
 
 // MaxLPMKey is the largest LPM_TRIE key the hash units take: a 4-byte prefix
@@ -341,8 +341,8 @@ func mapBytes(s *isa.MapSpec) (bytes, store uint64) {
 	switch s.Type {
 	case ebpf.RingBuf:
 		bytes = 2 * uint64(s.MaxEntries) // twice the ring: records stay contiguous
-	case ebpf.DevMap, ebpf.CPUMap, ebpf.XSKMap:
-		return bytes, bytes + uint64(s.MaxEntries) // a presence byte per entry
+	case ebpf.DevMap, ebpf.CPUMap, ebpf.XSKMap, ebpf.DevMapHash:
+		return bytes, bytes + uint64(s.MaxEntries) // a presence byte per entry (unused by DEVMAP_HASH)
 	case ebpf.ProgramArray:
 		return 0, 8 * uint64(s.MaxEntries)
 	}
@@ -367,6 +367,7 @@ type MapSlot struct {
 	LRU        bool   // an LRU hash map
 	LPM        bool   // an LPM trie (canonical keys in a hash unit, a walk per prefix length in use)
 	Inner      bool   // a map-in-map (read-only): values are inner maps' indices, lookups return their handles
+	DevHash    bool   // a DEVMAP_HASH: bpf_redirect_map walks its hash unit
 	Problem    string // why the hardware cannot hold the map, if it cannot
 }
 
@@ -390,6 +391,17 @@ func (c Config) Layout(specs []*isa.MapSpec) []MapSlot {
 			m.Type = MapPerCPUArray
 		case ebpf.DevMap:
 			m.Type = MapDevMap
+		case ebpf.DevMapHash:
+			m.Type, m.DevHash = MapDevMap, true
+			switch {
+			case stores >= c.NumHash:
+				m.Problem = fmt.Sprintf("map %d %q: the core has %d hash units, all taken", i, s.Name, c.NumHash)
+			case int(s.MaxEntries) > c.HashEntries:
+				m.Problem = fmt.Sprintf("map %d %q: %d entries, this core's hash units hold %d", i, s.Name, s.MaxEntries, c.HashEntries)
+			default:
+				m.KeyStore = stores
+				stores++
+			}
 		case ebpf.CPUMap, ebpf.XSKMap:
 			m.Type = MapTarget
 		case ebpf.ProgramArray:
@@ -619,7 +631,7 @@ func plant(files []File, f Fault, d *data) error {
 	case FaultLoadCycle:
 		e = edit{"hbpf_decode.v", fmt.Sprintf("C_LOAD   = 8'd%d;", d.C["load"]), fmt.Sprintf("C_LOAD   = 8'd%d;  // FAULT planted: one cycle too many", d.C["load"]+1)}
 	case FaultHashWalk:
-		e = edit{"hbpf_helpers.v", "- {16'd0, kstep} - 32'd2;", "- {16'd0, kstep} - 32'd1;  // FAULT planted: one cycle too many"}
+		e = edit{"hbpf_helpers.v", "- {16'd0, h_from} - 32'd2;", "- {16'd0, h_from} - 32'd1;  // FAULT planted: one cycle too many"}
 	default:
 		return fmt.Errorf("unknown fault %q (known: %s)", f, faultNames())
 	}
@@ -873,6 +885,15 @@ func helperFeasible(h helperDef, call int) error {
 			if last(n) < (n+7)/8+1 {
 				return fmt.Errorf("%s: moving %d bytes of metadata needs %d cycles, the table gives %d", h.Name, n, (n+7)/8+2, last(n)+1)
 			}
+		}
+	case "redirectmap":
+		// A DEVMAP_HASH's walk starts in step 0 and ends in step 2+P; the
+		// target read then is registered a step later, for the last step.
+		if h.Probe != 1 {
+			return fmt.Errorf("%s: %d cycles per key word compared on a hash chain, the hash unit compares one word a cycle", h.Name, h.Probe)
+		}
+		if last(4)-2 < 2 {
+			return short("walking a DEVMAP_HASH and reading the target", 4)
 		}
 	case "tail":
 		// W chunks cleared from step 1.

@@ -161,9 +161,11 @@ func (m *Machine) call(id int32) bool {
 		if a[2]&^allowed != 0 {
 			ret = XDPAborted
 		} else if t, found := rd.Target(uint32(a[1])); found || a[2]&broadcast != 0 {
+			probes, _ = lastProbes(mp)
 			m.redir = Redirect{Helper: "bpf_redirect_map", Map: mp.Spec().Name, Key: uint32(a[1]), Target: t, Flags: a[2], Present: true}
 			ret = XDPRedirect
 		} else {
+			probes, _ = lastProbes(mp)
 			ret = a[2] & actionMask // the lower bits of flags are the fallback action
 		}
 	case asm.FnTailCall:

@@ -212,21 +212,36 @@ func (a *targetArray) Delete(key []byte) error {
 	return nil
 }
 
-// devMapHash is DEVMAP_HASH: u32 keys in a hash table.
+// devMapHash is DEVMAP_HASH: u32 keys in a hash table (on the hardware's
+// hash-unit chains, for LastProbes).
 type devMapHash struct {
 	base
-	t table
+	t      table
+	ch     chains
+	probes int
 }
 
 func newDevMapHash(s *isa.MapSpec) *devMapHash {
-	return &devMapHash{base: newBase(s, int(s.MaxEntries)), t: newTable(4, int(s.MaxEntries))}
+	return &devMapHash{base: newBase(s, int(s.MaxEntries)), t: newTable(4, int(s.MaxEntries)), ch: newChains(int(s.MaxEntries))}
+}
+
+func (d *devMapHash) LastProbes() int { return d.probes }
+
+// Chains returns the hash unit's state.
+func (d *devMapHash) Chains() ChainImage { return chainImage(&d.t, &d.ch) }
+
+func (d *devMapHash) find(key []byte) int {
+	s, p, _ := d.ch.find(&d.t, key)
+	d.probes = p
+	return s
 }
 
 func (d *devMapHash) Lookup(key []byte) int {
+	d.probes = 0
 	if len(key) != 4 {
 		return -1
 	}
-	return d.t.lookup(key)
+	return d.find(key)
 }
 
 func (d *devMapHash) Peek(key []byte) int { return d.Lookup(key) }
@@ -234,7 +249,7 @@ func (d *devMapHash) Peek(key []byte) int { return d.Lookup(key) }
 func (d *devMapHash) Target(key uint32) (uint32, bool) {
 	var k [4]byte
 	binary.LittleEndian.PutUint32(k[:], key)
-	s := d.t.lookup(k[:])
+	s := d.find(k[:])
 	if s < 0 {
 		return 0, false
 	}
@@ -246,13 +261,14 @@ func (d *devMapHash) Target(key uint32) (uint32, bool) {
 // in a full map -E2BIG. BPF_EXIST on an absent key inserts it, as in the
 // kernel. The program word is stored as for DEVMAP.
 func (d *devMapHash) Update(key, value []byte, flags uint64) error {
+	d.probes = 0
 	if err := d.checkKV(opUpdate, key, value); err != nil {
 		return err
 	}
 	if flags > UpdateExist || le32(value) == 0 {
 		return d.errs.wrap(opUpdate, ErrInvalid)
 	}
-	s := d.t.lookup(key)
+	s := d.find(key)
 	if s >= 0 && flags&UpdateNoExist != 0 {
 		return d.errs.wrap(opUpdate, ErrKeyExist)
 	}
@@ -261,6 +277,7 @@ func (d *devMapHash) Update(key, value []byte, flags uint64) error {
 			return d.errs.wrap(opUpdate, ErrFull)
 		}
 		s = d.t.insert(key)
+		d.ch.insert(key, s)
 	}
 	copy(d.value(s), value)
 	if len(value) == 8 && int32(le32(value[4:])) <= 0 {
@@ -270,12 +287,16 @@ func (d *devMapHash) Update(key, value []byte, flags uint64) error {
 }
 
 func (d *devMapHash) Delete(key []byte) error {
+	d.probes = 0
 	if err := d.checkKey(opDelete, key); err != nil {
 		return err
 	}
-	if d.t.remove(key) < 0 {
+	s := d.find(key)
+	if s < 0 {
 		return d.errs.wrap(opDelete, ErrKeyNotExist)
 	}
+	d.ch.unlink(key, s)
+	d.t.remove(key)
 	return nil
 }
 

@@ -203,7 +203,7 @@ var Hbpf = &Profile{
 		asm.FnXdpAdjustMeta:     {Fixed: 2},
 		asm.FnXdpAdjustTail:     {Fixed: 2, PerWord: 1},
 		asm.FnRedirect:          {Fixed: 1},
-		asm.FnRedirectMap:       {Fixed: 3},
+		asm.FnRedirectMap:       {Fixed: 3, PerProbeWord: 1},
 		asm.FnTailCall:          {Fixed: 3},
 		asm.FnRingbufOutput:     {Fixed: 4, PerWord: 1},
 		asm.FnRingbufReserve:    {Fixed: 3},

@@ -19,7 +19,7 @@
 //    23: bpf_redirect                 1
 //    28: bpf_csum_diff                2 + 2/word
 //    44: bpf_xdp_adjust_head          2 + 1/word
-//    51: bpf_redirect_map             3
+//    51: bpf_redirect_map             3 + 1/probe word
 //    54: bpf_xdp_adjust_meta          2
 //    65: bpf_xdp_adjust_tail          2 + 1/word
 //   125: bpf_ktime_get_boot_ns        1
@@ -44,7 +44,8 @@
 // lookup, by two per prefix length tried after the first (PerPrefixLength):
 // the call retires when the unit's walk is over plus the fixed part of its
 // latency. bpf_redirect_map works on
-// DEVMAP, CPUMAP and XSKMAP (values, then a presence byte per entry; flags as
+// DEVMAP, CPUMAP and XSKMAP (values, then a presence byte per entry), and on
+// DEVMAP_HASH through its hash unit (the key in r2, walked from step 0; flags as
 // __bpf_xdp_redirect_map: the fallback action, and for devmaps
 // BPF_F_BROADCAST and BPF_F_EXCLUDE_INGRESS, anything else aborts);
 // bpf_tail_call on PROG_ARRAY (per entry {program, present} in 8 bytes that
@@ -541,7 +542,7 @@ module hbpf_helpers #(
   // from kstep + 2 to the step the walk ends in. Until then the call cannot end.
   reg  [31:0] hlen_q;
   reg         hwait_q;  // the walk is not over
-  wire        hwalk  = is_map & ~conf_mode_i & ~trap & h_probe;
+  wire        hwalk  = ((is_map & h_probe) | (rhash & ~rabort)) & ~conf_mode_i & ~trap;
   assign len_o   = ~hwalk ? flen : ((first_i | hwait_q) ? 32'hffff_ffff : hlen_q);
   assign trap_o  = trap;
   assign cause_o = cause;
@@ -577,7 +578,12 @@ module hbpf_helpers #(
   // starts unless the call fails without one (a read-only map's update or
   // delete, bad flags).
   wire        h_probe = hhash & ~(hro & ~is_lookup) & ~(is_update & (a4 > 64'd2));
-  wire        h_start = at_key & is_map & ~conf_mode_i & ~trap & h_probe;
+  wire        h_start = ((at_key & is_map & h_probe) | (active_i & first_i & rhash & ~rabort)) & ~conf_mode_i & ~trap;
+  // bpf_redirect_map on a DEVMAP_HASH: its 4-byte key is r2, walked from step 0.
+  wire        rhash   = is_rmap & hstore_ok;
+  wire [HASH_WORDS*64-1:0] h_key = rhash ? {{(HASH_WORDS*64-32){1'b0}}, a2[31:0]} : key_now;
+  wire [3:0]  h_words = rhash ? 4'd1 : kstep[3:0];
+  wire [15:0] h_from  = rhash ? 16'd0 : kstep;  // the step the walk starts in
   // 0 lookup (an LPM trie's: longest prefix), 1 insert if absent, 2 delete,
   // 3 find the exact key (an update with BPF_EXIST).
   wire [1:0]  h_op    = is_delete ? 2'd2 : (is_update ? ((a4 != 64'd2) ? 2'd1 : 2'd3) : 2'd0);
@@ -591,8 +597,8 @@ module hbpf_helpers #(
     for (hs = 0; hs < NUM_HASH; hs = hs + 1) begin : g_hash
       hbpf_hashchain #(.ENTRIES(HASH_ENTRIES), .SLOT_W(HASH_SLOT_W), .KEY_WORDS(HASH_WORDS)) u_hash (
         .clk_i(clk_i), .rst_ni(rst_ni),
-        .used_o(hs_used[hs]), .map_o(hs_map[hs*6 +: 6]), .max_i(hmax[HASH_SLOT_W:0]), .words_i(kstep[3:0]),
-        .start_i(h_start & hs_sel[hs]), .op_i(h_op), .touch_i(h_touch), .key_i(key_now),
+        .used_o(hs_used[hs]), .map_o(hs_map[hs*6 +: 6]), .max_i(hmax[HASH_SLOT_W:0]), .words_i(h_words),
+        .start_i(h_start & hs_sel[hs]), .op_i(h_op), .touch_i(h_touch), .key_i(h_key),
         .found_o(hs_found[hs]), .hit_o(hs_hit[hs]), .slot_o(hs_slot[hs*HASH_SLOT_W +: HASH_SLOT_W]),
         .alloc_o(hs_alloc[hs*HASH_SLOT_W +: HASH_SLOT_W]), .full_o(hs_full[hs]), .lpm_o(hs_lpm[hs]),
         .host_we_i(hash_we_i & (hash_addr_i[25:24] == hs)), .host_space_i(hash_addr_i[23:21]),
@@ -640,9 +646,9 @@ module hbpf_helpers #(
                         (h_hit ? 64'd0 : 64'hffff_ffff_ffff_fffe);
 
   // The slot: an array's index, a hash map's slot, bpf_redirect_map's key.
-  wire [31:0] kidx    = is_rmap ? a2[31:0] :
-                        hhash ? {{(32-HASH_SLOT_W){1'b0}}, h_hit ? h_slot : h_alloc} : rdata_i[31:0];
-  wire        kin     = hhash ? h_hit : (kidx < hmax);
+  wire [31:0] kidx    = (is_rmap & ~rhash) ? a2[31:0] :
+                        (hhash | rhash) ? {{(32-HASH_SLOT_W){1'b0}}, h_hit ? h_slot : h_alloc} : rdata_i[31:0];
+  wire        kin     = (hhash | rhash) ? h_hit : (kidx < hmax);
   wire [31:0] koff    = kidx * {16'd0, hvs};
   wire [DMEM_AW-1:0] kphys = hbase + koff[DMEM_AW-1:0];
   wire [63:0] lookup  = kin ? {32'd16 + hidx32, koff} : 64'd0;
@@ -667,9 +673,11 @@ module hbpf_helpers #(
   wire        inner_ok = (inner_ix < NUM_MAPS) && (map_type_i[inner_ix[MAP_IW-1:0]*3 +: 3] != 3'd0);
   reg         copy_ok_q;
 
-  // bpf_redirect_map: the value read in step 0, the presence byte in step 1.
+  // bpf_redirect_map: the value read in step 0, the presence byte in step 1;
+  // on a DEVMAP_HASH the value of the key's slot read when the walk ends.
   reg  [31:0] rtarget_q;
   reg         rfound_q;
+  reg         rval_q;   // the value read last cycle is a DEVMAP_HASH's target
   wire [DMEM_AW-1:0] rval_at  = hbase + koff[DMEM_AW-1:0];
   wire [DMEM_AW-1:0] rpres_at = hbase + hbytes + kidx[DMEM_AW-1:0];
   wire        rfound  = kin & (rdata_i[7:0] != 8'd0);
@@ -810,6 +818,7 @@ module hbpf_helpers #(
       redir_flags_o   <= 64'd0;
       rtarget_q <= 32'd0;
       rfound_q  <= 1'b0;
+      rval_q    <= 1'b0;
       tails_q   <= 8'd0;
       tprog_q   <= {PROG_IW{1'b0}};
       tfound_q  <= 1'b0;
@@ -871,11 +880,12 @@ module hbpf_helpers #(
         if (swto_q) acct_q <= csum_add;
         else        accf_q <= csum_add;
       end
-      if (active_i && step_i == 16'd1 && is_rmap) begin
+      rval_q <= active_i & rhash & h_found;
+      if (active_i && is_rmap && (rhash ? rval_q : (step_i == 16'd1))) begin
         rtarget_q <= rdata_i[31:0];
       end
-      if (active_i && step_i == 16'd2 && is_rmap) begin
-        rfound_q <= rfound;
+      if (active_i && is_rmap && (rhash ? h_found : (step_i == 16'd2))) begin
+        rfound_q <= rhash ? h_hit : rfound;
       end
       if (active_i && step_i == 16'd1 && is_tcall) begin
         tfound_q <= tfound_now;
@@ -893,7 +903,7 @@ module hbpf_helpers #(
       if (inner_q) kret_q <= (kret_q != 64'd0 && inner_ok) ? {32'd4, inner_ix} : 64'd0;
       if (active_i && hwalk && h_found) begin
         hwait_q <= 1'b0;
-        hlen_q  <= flen + {16'd0, step_i} - {16'd0, kstep} - 32'd2;
+        hlen_q  <= flen + {16'd0, step_i} - {16'd0, h_from} - 32'd2;
       end
 
       if (active_i && first_i && !trap && !conf_mode_i) begin
@@ -998,13 +1008,13 @@ module hbpf_helpers #(
   // tail-call entry in step 0), a presence byte in step 1, chunks from step 1
   // (or kstep, or the end of a hash map's walk) on.
   wire key_rd  = active_i & (step_i < kstep) & is_map & ~conf_mode_i;
-  wire rmap_rd = active_i & is_rmap & ~conf_mode_i & (first_i | (step_i == 16'd1));
+  wire rmap_rd = active_i & is_rmap & ~conf_mode_i & (rhash ? h_found : (first_i | (step_i == 16'd1)));
   wire tent_rd = active_i & first_i & is_tcall & ~conf_mode_i;
   assign re_o    = key_rd | rmap_rd | tent_rd | rd_more | inner_rd;
   assign raddr_o = key_rd ? ca_phys + {{(DMEM_AW-7){1'b0}}, step_i[3:0], 3'b000} :
                    inner_rd ? kphys :
                    tent_rd ? tent_at :
-                   rmap_rd ? (first_i ? rval_at : rpres_at) :
+                   rmap_rd ? ((first_i | rhash) ? rval_at : rpres_at) :
                    (src_q + c_offw);
   assign we_o    = (wv_q & copy_ok_q) | wr_more | rb_hdr_we;
   assign waddr_o = rb_hdr_we ? rb_hphys : (wr_more ? dst_q : (dst_q + woff_q));
