@@ -135,6 +135,7 @@ func Evaluate(obj *isa.Object, tracePath string, cfg Config) (*Report, error) {
 		r.classic = runs[1]
 	}
 	r.Hot = hottest(p, base.hot, base.hotCycles, cfg.Hot)
+	r.HashWalks = hashWalks(obj.Maps, base.walks)
 	r.Throughput = throughput(r, cfg)
 	r.LineRates = lineRates(r, cfg)
 	if cfg.Kernel {
@@ -244,6 +245,7 @@ type profileRun struct {
 	skipped    int
 	hot        []uint64 // executions per slot
 	hotCycles  []uint64 // cycles per slot
+	walks      []sim.HashWalks // per map
 	totalInsns uint64
 	err        error
 }
@@ -302,7 +304,7 @@ func (pr *profileRun) run(obj *isa.Object, idx int, tf *traceFile, cfg Config, h
 		progress(n)
 	}
 	if hot {
-		pr.hot, pr.hotCycles = s.M.Hot[s.Prog], s.M.HotCycles[s.Prog]
+		pr.hot, pr.hotCycles, pr.walks = s.M.Hot[s.Prog], s.M.HotCycles[s.Prog], s.M.Walks
 	}
 	return nil
 }
@@ -408,6 +410,31 @@ type HotInsn struct {
 	Share  float64 `json:"share"`  // of all cycles in the program
 	Insn   string  `json:"insn"`
 	Source string  `json:"source,omitempty"`
+}
+
+// HashWalk is what the map helpers' walks of one map's hash-unit chains
+// came to over the trace (hbpf profile): each key compared costs a cycle per
+// 8 bytes of key, each further prefix length of an LPM lookup two.
+type HashWalk struct {
+	Map         string  `json:"map"`
+	Type        string  `json:"type"`
+	Calls       uint64  `json:"calls"`
+	MeanProbes  float64 `json:"mean_probes"` // keys compared per call
+	MaxProbes   uint64  `json:"max_probes"`
+	MeanLengths float64 `json:"mean_prefix_lengths,omitempty"` // LPM lookups: prefix lengths tried per call
+}
+
+func hashWalks(specs []*isa.MapSpec, ws []sim.HashWalks) []HashWalk {
+	var out []HashWalk
+	for i, w := range ws {
+		if w.Calls == 0 || i >= len(specs) {
+			continue
+		}
+		out = append(out, HashWalk{Map: specs[i].Name, Type: specs[i].Type.String(), Calls: w.Calls,
+			MeanProbes: float64(w.Probes) / float64(w.Calls), MaxProbes: w.MaxProbes,
+			MeanLengths: float64(w.Walks) / float64(w.Calls)})
+	}
+	return out
 }
 
 // hottest ranks the instructions by the cycles spent in them.

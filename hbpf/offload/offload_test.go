@@ -345,3 +345,35 @@ func TestReportDeadCode(t *testing.T) {
 		}
 	}
 }
+
+// TestHashWalks: the report counts each hash map's walks; a flow table that
+// fills up compares keys on its chains, the walks' share is consistent with
+// the calls, and an array-only program has none.
+func TestHashWalks(t *testing.T) {
+	obj := testdata(t, "xdp_flowtable.o")
+	r, err := Evaluate(obj, trace(t, "mixed", 5000), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.HashWalks) != 1 || r.HashWalks[0].Map != "flows" {
+		t.Fatalf("hash walks %+v, want the flows map", r.HashWalks)
+	}
+	w := r.HashWalks[0]
+	if w.Calls < uint64(r.Packets) || w.MeanProbes <= 0 || float64(w.MaxProbes) < w.MeanProbes || w.MeanLengths != 0 {
+		t.Errorf("flows: %+v over %d packets: want a lookup per packet, keys compared, no prefix lengths", w, r.Packets)
+	}
+	var sum strings.Builder
+	if err := r.WriteSummary(&sum); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sum.String(), "hash-unit walks") || !strings.Contains(sum.String(), "keys compared per call") {
+		t.Errorf("summary lacks the hash-unit walks:\n%s", sum.String())
+	}
+	r, err = Evaluate(testdata(t, "xdp_count.o"), trace(t, "mixed", 500), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.HashWalks) != 0 {
+		t.Errorf("xdp_count (arrays only): hash walks %+v", r.HashWalks)
+	}
+}

@@ -37,6 +37,7 @@ type Report struct {
 	Faults      []PacketFault       `json:"faults,omitempty"` // the first ones
 	Profiles    []ProfileStats      `json:"profiles"`         // hbpf first
 	Hot         []HotInsn           `json:"hot"`
+	HashWalks   []HashWalk          `json:"hash_walks,omitempty"` // per map whose hash-unit chains the helpers walked
 	BusBytes    int                 `json:"bus_bytes"`
 	SwapCycles  int                 `json:"swap_cycles"`
 	Throughput  []Rate              `json:"throughput"`
@@ -127,6 +128,16 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		b.WriteString("\nhottest instructions (share of the program's cycles, hbpf profile):\n")
 		for _, h := range r.Hot {
 			fmt.Fprintf(&b, "  %5.1f%%  %4d  %-32s %s\n", h.Share*100, h.Slot, h.Insn, strings.TrimSpace(h.Source))
+		}
+	}
+	if len(r.HashWalks) > 0 {
+		b.WriteString("\nhash-unit walks (hbpf profile; a cycle per 8 bytes of each key compared on the key's chain):\n")
+		for _, w := range r.HashWalks {
+			fmt.Fprintf(&b, "  %-16s %-12s %8d calls  %5.2f keys compared per call (max %d)", w.Map, w.Type, w.Calls, w.MeanProbes, w.MaxProbes)
+			if w.MeanLengths > 0 {
+				fmt.Fprintf(&b, ", %.2f prefix lengths tried", w.MeanLengths)
+			}
+			b.WriteString("\n")
 		}
 	}
 	if lg := r.Logic; lg != nil {

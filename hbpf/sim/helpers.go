@@ -41,6 +41,7 @@ func (m *Machine) call(id int32) bool {
 		n      int // variable operand size for the latency
 		probes int // keys a hash map's chain walk compared
 		walks  int // chains an LPM trie's lookup walked
+		walked = -1 // the map whose hash unit the call used
 		ok     = true
 		prof   = m.prof
 	)
@@ -69,6 +70,7 @@ func (m *Machine) call(id int32) bool {
 		}
 		slot := mp.Lookup(key)
 		probes, walks = lastProbes(mp)
+		walked = idx
 		if slot >= 0 {
 			ret = Pointer(RegionMap0+idx, uint32(slot)*mp.Spec().ValueSize)
 			if t := mp.Spec().Type; t == ebpf.ArrayOfMaps || t == ebpf.HashOfMaps {
@@ -81,7 +83,7 @@ func (m *Machine) call(id int32) bool {
 			}
 		}
 	case asm.FnMapUpdateElem:
-		mp, _, key, good := m.mapKeyArgs(fn, a)
+		mp, idx, key, good := m.mapKeyArgs(fn, a)
 		if !good {
 			return false
 		}
@@ -98,9 +100,10 @@ func (m *Machine) call(id int32) bool {
 				ret = uint64(maps.Errno(err))
 			}
 			probes, walks = lastProbes(mp)
+			walked = idx
 		}
 	case asm.FnMapDeleteElem:
-		mp, _, key, good := m.mapKeyArgs(fn, a)
+		mp, idx, key, good := m.mapKeyArgs(fn, a)
 		if !good {
 			return false
 		}
@@ -113,6 +116,7 @@ func (m *Machine) call(id int32) bool {
 				ret = uint64(maps.Errno(err))
 			}
 			probes, walks = lastProbes(mp)
+			walked = idx
 		}
 	case asm.FnKtimeGetNs, asm.FnKtimeGetBootNs:
 		ret = uint64(float64(m.clock+m.cycles) * 1000 / m.cfg.ClockMHz)
@@ -140,7 +144,7 @@ func (m *Machine) call(id int32) bool {
 			ret, m.redir = XDPAborted, Redirect{}
 		}
 	case asm.FnRedirectMap:
-		mp, _, good := m.mapArg(a[0])
+		mp, idx, good := m.mapArg(a[0])
 		if !good {
 			return m.badMap(fn, a[0])
 		}
@@ -162,10 +166,12 @@ func (m *Machine) call(id int32) bool {
 			ret = XDPAborted
 		} else if t, found := rd.Target(uint32(a[1])); found || a[2]&broadcast != 0 {
 			probes, _ = lastProbes(mp)
+			walked = idx
 			m.redir = Redirect{Helper: "bpf_redirect_map", Map: mp.Spec().Name, Key: uint32(a[1]), Target: t, Flags: a[2], Present: true}
 			ret = XDPRedirect
 		} else {
 			probes, _ = lastProbes(mp)
+			walked = idx
 			ret = a[2] & actionMask // the lower bits of flags are the fallback action
 		}
 	case asm.FnTailCall:
@@ -280,8 +286,34 @@ func (m *Machine) call(id int32) bool {
 	if !ok {
 		return false
 	}
+	if m.cfg.Hot && walked >= 0 {
+		m.noteWalk(walked, probes, walks)
+	}
 	m.finishCall(id, a, ret, prof.MapHelperCycles(fn, n, probes, walks))
 	return true
+}
+
+// HashWalks counts, per map, the helper calls that walked its hash-unit
+// chains (HASH, LRU, LPM, DEVMAP_HASH maps), when Config.Hot is set.
+type HashWalks struct {
+	Calls     uint64 // helper calls on the map
+	Probes    uint64 // keys compared, in all
+	MaxProbes uint64 // keys compared by one call, at most
+	Walks     uint64 // LPM tries: chains walked (one per prefix length tried)
+}
+
+func (m *Machine) noteWalk(i, probes, walks int) {
+	if _, ok := m.Maps[i].(maps.Prober); !ok {
+		return
+	}
+	if m.Walks == nil {
+		m.Walks = make([]HashWalks, len(m.Maps))
+	}
+	w := &m.Walks[i]
+	w.Calls++
+	w.Probes += uint64(probes)
+	w.MaxProbes = max(w.MaxProbes, uint64(probes))
+	w.Walks += uint64(walks)
 }
 
 // lastProbes returns the keys the hash unit compared in mp's last

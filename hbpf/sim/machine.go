@@ -97,6 +97,9 @@ type Machine struct {
 	// Hot[p][slot] counts executions of each instruction, and HotCycles[p][slot]
 	// the cycles they took (helper latencies included), when Config.Hot is set.
 	Hot, HotCycles [][]uint64
+	// Walks[map] counts the hash-unit walks of map helpers, when Config.Hot
+	// is set (nil until one happens).
+	Walks []HashWalks
 
 	hotPrev  []uint64 // HotCycles of the program the last counted instruction is in
 	hotPC    int      // that instruction
