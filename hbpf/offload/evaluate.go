@@ -243,8 +243,8 @@ type profileRun struct {
 	faults     []PacketFault
 	faultCount int
 	skipped    int
-	hot        []uint64 // executions per slot
-	hotCycles  []uint64 // cycles per slot
+	hot        []uint64        // executions per slot
+	hotCycles  []uint64        // cycles per slot
 	walks      []sim.HashWalks // per map
 	totalInsns uint64
 	err        error

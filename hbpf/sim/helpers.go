@@ -38,9 +38,9 @@ func (m *Machine) call(id int32) bool {
 	fn := asm.BuiltinFunc(id)
 	var (
 		ret    uint64
-		n      int // variable operand size for the latency
-		probes int // keys a hash map's chain walk compared
-		walks  int // chains an LPM trie's lookup walked
+		n      int  // variable operand size for the latency
+		probes int  // keys a hash map's chain walk compared
+		walks  int  // chains an LPM trie's lookup walked
 		walked = -1 // the map whose hash unit the call used
 		ok     = true
 		prof   = m.prof
