@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"runtime"
@@ -129,14 +130,7 @@ func TestFirewallChains(t *testing.T) {
 		if len(pk.Data) > MaxPacket {
 			continue
 		}
-		r, err := c.RunXDP(pk.Data)
-		if err != nil {
-			var mm *Mismatch
-			if errors.As(err, &mm) {
-				t.Fatalf("packet %d:\n%s", pk.Index, mm.Report())
-			}
-			t.Fatalf("packet %d: %v", pk.Index, err)
-		}
+		r := mustRun(t, c, pk.Data, fmt.Sprintf("packet %d", pk.Index))
 		i := 0
 		if r.R0 == sim.XDPDrop {
 			i = 1
@@ -207,13 +201,7 @@ func TestFlowtableEvictions(t *testing.T) {
 		if len(pk.Data) > MaxPacket {
 			continue
 		}
-		if _, err := c.RunXDP(pk.Data); err != nil {
-			var mm *Mismatch
-			if errors.As(err, &mm) {
-				t.Fatalf("packet %d:\n%s", pk.Index, mm.Report())
-			}
-			t.Fatalf("packet %d: %v", pk.Index, err)
-		}
+		mustRun(t, c, pk.Data, fmt.Sprintf("packet %d", pk.Index))
 	}
 	evicted := 0
 	for _, k := range old {
@@ -376,14 +364,7 @@ exit
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := c.RunXDP(make([]byte, 64))
-	if err != nil {
-		var mm *Mismatch
-		if errors.As(err, &mm) {
-			t.Fatalf("\n%s", mm.Report())
-		}
-		t.Fatal(err)
-	}
+	r := mustRun(t, c, make([]byte, 64), "lpm")
 	// 10.2.3.x/32 → the /24 (24); 10.9.9.x → the /8 (8); /4 → nothing (0);
 	// insert /20 (0); delete /16 (0); update /40 (-EINVAL, low byte 0xea);
 	// 10.1.9.x → the /20 just inserted (77).
@@ -432,16 +413,24 @@ exit
 	}{{7, sim.XDPRedirect, 10}, {1000, sim.XDPRedirect, 11}, {3, sim.XDPPass, 0}, {4242, sim.XDPRedirect, 15}, {31, sim.XDPRedirect, 14}} {
 		pk := make([]byte, 64)
 		binary.LittleEndian.PutUint32(pk, tt.key)
-		r, err := c.RunXDP(pk)
-		if err != nil {
-			var mm *Mismatch
-			if errors.As(err, &mm) {
-				t.Fatalf("key %d:\n%s", tt.key, mm.Report())
-			}
-			t.Fatal(err)
-		}
+		r := mustRun(t, c, pk, fmt.Sprintf("key %d", tt.key))
 		if r.R0 != tt.action || (tt.action == sim.XDPRedirect && r.Redirect.Target != tt.target) {
 			t.Errorf("key %d: action %d target %d, want %d %d", tt.key, r.R0, r.Redirect.Target, tt.action, tt.target)
 		}
 	}
+}
+
+// mustRun runs one packet in lock-step and fails the test on a divergence
+// (with both records and the last retirements) or an error.
+func mustRun(t *testing.T, c *Checker, pk []byte, what string) sim.XDPResult {
+	t.Helper()
+	r, err := c.RunXDP(pk)
+	if err != nil {
+		var mm *Mismatch
+		if errors.As(err, &mm) {
+			t.Fatalf("%s:\n%s", what, mm.Report())
+		}
+		t.Fatalf("%s: %v", what, err)
+	}
+	return r
 }

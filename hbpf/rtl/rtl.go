@@ -379,6 +379,24 @@ func (c Config) Layout(specs []*isa.MapSpec) []MapSlot {
 	next := uint64(MapBase)
 	limit := uint64(1) << c.DmemAW
 	stores, rings := 0, 0
+	// takeUnit gives map i the next hash unit, or says why it cannot have one.
+	takeUnit := func(i int, s *isa.MapSpec, m *MapSlot) string {
+		switch {
+		case stores >= c.NumHash:
+			return fmt.Sprintf("map %d %q: the core has %d hash units, all taken", i, s.Name, c.NumHash)
+		case int(s.MaxEntries) > MaxHashEntries:
+			return fmt.Sprintf("map %d %q: %d entries, the hardware's hash units hold at most %d", i, s.Name, s.MaxEntries, MaxHashEntries)
+		case int(s.KeySize) > MaxHashKey:
+			return fmt.Sprintf("map %d %q: %d-byte keys, the hardware's hash units take at most %d", i, s.Name, s.KeySize, MaxHashKey)
+		case int(s.MaxEntries) > c.HashEntries:
+			return fmt.Sprintf("map %d %q: %d entries, this core's hash units hold %d (hbpfc verilog --prog builds units to fit)", i, s.Name, s.MaxEntries, c.HashEntries)
+		case int(s.KeySize) > c.HashKey:
+			return fmt.Sprintf("map %d %q: %d-byte keys, this core's hash units take %d (hbpfc verilog --prog builds units to fit)", i, s.Name, s.KeySize, c.HashKey)
+		}
+		m.KeyStore = stores
+		stores++
+		return ""
+	}
 	for i, s := range specs {
 		m := MapSlot{Name: s.Name, TypeName: s.Type.String(), KeySize: s.KeySize, ValueSize: s.ValueSize,
 			MaxEntries: s.MaxEntries, ReadOnly: s.ReadOnly}
@@ -393,15 +411,7 @@ func (c Config) Layout(specs []*isa.MapSpec) []MapSlot {
 			m.Type = MapDevMap
 		case ebpf.DevMapHash:
 			m.Type, m.DevHash = MapDevMap, true
-			switch {
-			case stores >= c.NumHash:
-				m.Problem = fmt.Sprintf("map %d %q: the core has %d hash units, all taken", i, s.Name, c.NumHash)
-			case int(s.MaxEntries) > c.HashEntries:
-				m.Problem = fmt.Sprintf("map %d %q: %d entries, this core's hash units hold %d", i, s.Name, s.MaxEntries, c.HashEntries)
-			default:
-				m.KeyStore = stores
-				stores++
-			}
+			m.Problem = takeUnit(i, s, &m)
 		case ebpf.CPUMap, ebpf.XSKMap:
 			m.Type = MapTarget
 		case ebpf.ProgramArray:
@@ -424,19 +434,8 @@ func (c Config) Layout(specs []*isa.MapSpec) []MapSlot {
 				m.Problem = fmt.Sprintf("map %d %q: this core's hash units keep no prefix lengths", i, s.Name)
 			case m.LRU && !c.lruUnits():
 				m.Problem = fmt.Sprintf("map %d %q: this core's hash units keep no LRU list", i, s.Name)
-			case stores >= c.NumHash:
-				m.Problem = fmt.Sprintf("map %d %q: the core has %d hash units, all taken", i, s.Name, c.NumHash)
-			case int(s.MaxEntries) > MaxHashEntries:
-				m.Problem = fmt.Sprintf("map %d %q: %d entries, the hardware's hash units hold at most %d", i, s.Name, s.MaxEntries, MaxHashEntries)
-			case int(s.KeySize) > MaxHashKey:
-				m.Problem = fmt.Sprintf("map %d %q: %d-byte keys, the hardware's hash units take at most %d", i, s.Name, s.KeySize, MaxHashKey)
-			case int(s.MaxEntries) > c.HashEntries:
-				m.Problem = fmt.Sprintf("map %d %q: %d entries, this core's hash units hold %d (hbpfc verilog --prog builds units to fit)", i, s.Name, s.MaxEntries, c.HashEntries)
-			case int(s.KeySize) > c.HashKey:
-				m.Problem = fmt.Sprintf("map %d %q: %d-byte keys, this core's hash units take %d (hbpfc verilog --prog builds units to fit)", i, s.Name, s.KeySize, c.HashKey)
 			default:
-				m.KeyStore = stores
-				stores++
+				m.Problem = takeUnit(i, s, &m)
 			}
 		default:
 			m.Problem = fmt.Sprintf("map %d %q: %s maps are not in hardware", i, s.Name, s.Type)

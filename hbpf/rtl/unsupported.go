@@ -140,11 +140,9 @@ func (c Config) check(progs []*isa.Program, which int, maps []*isa.MapSpec) (out
 	}
 	// A map-in-map's inner maps are reached through it.
 	for i := range usedMaps {
-		if i < len(maps) && isMapInMap(maps[i].Type) {
-			for _, kv := range maps[i].Contents {
-				if len(kv.Value) >= 4 {
-					usedMaps[int(binary.LittleEndian.Uint32(kv.Value))] = true
-				}
+		if i < len(maps) {
+			for _, in := range innerMaps(maps[i]) {
+				usedMaps[in] = true
 			}
 		}
 	}
@@ -185,6 +183,21 @@ func jumpTargets(p *isa.Program) map[int]bool {
 	return t
 }
 
+// innerMaps returns the indices of the inner maps a map-in-map's contents
+// name (none for other maps).
+func innerMaps(s *isa.MapSpec) []int {
+	if !isMapInMap(s.Type) {
+		return nil
+	}
+	var out []int
+	for _, kv := range s.Contents {
+		if len(kv.Value) >= 4 {
+			out = append(out, int(binary.LittleEndian.Uint32(kv.Value)))
+		}
+	}
+	return out
+}
+
 // mapsIn returns the maps whose handle register r may hold at instruction i:
 // found in the straight-line code before i (conditional jumps fall through;
 // no instruction on the way may be a jump target), from an lddw of a map, a
@@ -212,11 +225,7 @@ func mapsIn(p *isa.Program, i int, r uint8, targets map[int]bool, specs []*isa.M
 				if m >= len(specs) || !isMapInMap(specs[m].Type) {
 					return nil, false // r0 points to a value, not a handle
 				}
-				for _, kv := range specs[m].Contents {
-					if len(kv.Value) >= 4 {
-						inner = append(inner, int(binary.LittleEndian.Uint32(kv.Value)))
-					}
-				}
+				inner = append(inner, innerMaps(specs[m])...)
 			}
 			return inner, true
 		case in.Op.IsCondJump():
